@@ -5,7 +5,7 @@ LORA = config["lora"]
 
 rule init_adapter:
     input:
-        model_input,
+        lambda wc: model_input(wc.model),
     output:
         directory("results/lora/{model}/init_{shape}"),
     params:

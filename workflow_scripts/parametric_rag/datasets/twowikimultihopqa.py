@@ -1,0 +1,80 @@
+"""2WikiMultihopQA (``dev.json`` + ``id_aliases.json``): answers are ``answer_id``'s aliases."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from parametric_rag.datasets import (
+    FORMATS,
+    answers_or_error,
+    check_subset,
+    check_unique,
+    golden_passages,
+    read_json_list,
+    record_label,
+    require,
+    require_text,
+    str_list,
+)
+from parametric_rag.io import InputError
+from parametric_rag.records import Question
+
+
+def read_aliases(path: Path) -> dict[str, list[str]]:
+    """``Q_id -> aliases`` from the JSON Lines file (a later line wins, as in the reference)."""
+    aliases: dict[str, list[str]] = {}
+    with open(path, encoding="utf-8") as f:
+        for lineno, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            where = f"line {lineno}"
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise InputError(path, where, None, f"not valid JSON ({e.msg})") from None
+            qid = require_text(record, "Q_id", path, where)
+            where = record_label(where, qid)
+            value = require(record, "aliases", list, path, where, "a list of strings")
+            aliases[qid] = str_list(value, path, where, "aliases")
+    return aliases
+
+
+def load(files: dict[str, Path]) -> list[Question]:
+    """Read ``dev.json`` in file order; golden passages join sentences with a space."""
+    path = files["questions"]
+    aliases = read_aliases(files["aliases"])
+    subsets = FORMATS["2wikimultihopqa"].subsets
+    questions: list[Question] = []
+    seen: set[str] = set()
+    for i, record in enumerate(read_json_list(path)):
+        qid = require_text(record, "_id", path, record_label(i))
+        where = record_label(i, qid)
+        question = require_text(record, "question", path, where)
+        answer = require(record, "answer", str, path, where, "a string")
+        answer_id = record.get("answer_id")
+        if answer_id is not None and not isinstance(answer_id, str):
+            raise InputError(
+                path, where, "answer_id", f"expected a string or null, got {answer_id!r}"
+            )
+        if answer_id:
+            if answer_id not in aliases:
+                raise InputError(
+                    path, where, "answer_id", f"{answer_id!r} is not in {files['aliases']}"
+                )
+            answers = answers_or_error(aliases[answer_id], path, where, "answer_id (aliases)")
+        else:
+            answers = answers_or_error([answer], path, where, "answer")
+        subset = check_subset(record.get("type"), subsets, path, where, "type")
+        passages = golden_passages(record, " ", path, where)
+        check_unique(seen, qid, path, where, "_id")
+        questions.append(
+            {
+                "qid": qid,
+                "question": question,
+                "answers": answers,
+                "subset": subset,
+                "golden_passages": passages,
+            }
+        )
+    return questions
