@@ -18,6 +18,7 @@ include: "rules/index.smk"
 include: "rules/retrieve.smk"
 include: "rules/augment.smk"
 include: "rules/encode.smk"
+include: "rules/translator.smk"
 include: "rules/infer.smk"
 include: "rules/report.smk"
 

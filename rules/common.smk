@@ -12,6 +12,8 @@ from parametric_rag.config import (  # noqa: E402
     lora_tag,
     n_shards,
     shape_tag,
+    translator_datasets,
+    translator_tag,
     validate_config,
 )
 
@@ -27,6 +29,7 @@ RUN = config["run"]
 COMPUTE = config["compute"]
 RETRIEVER = f"{config['corpus']['name']}-{config['retrieval']['backend']}"
 LORA_METHODS = {"prag", "prag_combine"}
+TRANSLATOR_METHODS = {"dyprag", "dyprag_combine"}
 
 
 def _alternatives(names):

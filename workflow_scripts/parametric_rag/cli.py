@@ -154,14 +154,38 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("infer", help="predict and score a dataset's evaluation questions with one method")
     _model_args(p)
     _dataset_args(p)
-    p.add_argument("--method", required=True, choices=["vanilla", "icl", "prag", "prag_combine"])
+    p.add_argument("--method", required=True, choices=["vanilla", "icl", "prag", "prag_combine", "dyprag", "dyprag_combine"])
     p.add_argument("--augmented", type=Path, nargs="+", required=True)
     p.add_argument("--manifests", type=Path, nargs="*", default=[], help="encode manifests (prag methods)")
     p.add_argument("--max-new-tokens", type=int, required=True)
     p.add_argument("--batch-size", type=int, default=1)
     p.add_argument("--prompt-variant", default="reference", choices=["reference", "no_trailing_space"])
+    p.add_argument("--translator", type=_json, default=None,
+                   help="DyPRAG methods: JSON with checkpoint, rank, alpha, width, merge, delta_scaling")
     p.add_argument("--settings", type=_json, default={}, help="settings to record in metrics.json")
     p.add_argument("--out-dir", type=Path, required=True)
+
+    p = sub.add_parser("train-translator", help="train DyPRAG's parameter translator from encoded translator splits")
+    _model_args(p)
+    p.add_argument("--shard", nargs=4, action="append", required=True, metavar=("DATASET", "MANIFEST", "AUGMENTED", "PROMPT"),
+                   help="an encoded translator shard; PROMPT is 'direct' or 'cot:<fewshot>'")
+    p.add_argument("--epochs", type=int, default=1)
+    p.add_argument("--lr", type=float, default=1e-5)
+    p.add_argument("--width", type=int, default=32, help="hidden width p of each hypernetwork")
+    p.add_argument("--rank", type=int, default=2)
+    p.add_argument("--sample-rate", type=float, default=1.0)
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--kl-weight", type=float, default=0.01)
+    p.add_argument("--mse-weight", type=float, default=100.0)
+    p.add_argument("--delta-scaling", default="none", choices=["none", "peft"])
+    p.add_argument("--out-dir", type=Path, required=True, help="gets epoch_N.pt, losses.csv, losses.png")
+
+    p = sub.add_parser("import-translator", help="check a released translator checkpoint against a model and store it")
+    p.add_argument("--model", required=True)
+    p.add_argument("--checkpoint", type=Path, required=True)
+    p.add_argument("--width", type=int, default=32)
+    p.add_argument("--rank", type=int, default=2)
+    p.add_argument("--out", type=Path, required=True)
 
     p = sub.add_parser("report", help="metrics.csv, f1.md and the F1 plot from metrics.json files")
     p.add_argument("--run", nargs=4, action="append", required=True, metavar=("MODEL", "DATASET", "METHOD", "METRICS_JSON"))
@@ -228,7 +252,19 @@ def run(args: argparse.Namespace) -> None:
     elif c == "infer":
         steps.infer(args.model, args.method, args.augmented, args.out_dir, cot=args.cot, fewshot=args.fewshot,
                     max_new_tokens=args.max_new_tokens, batch_size=args.batch_size, prompt_variant=args.prompt_variant,
-                    device=args.device, dtype=args.dtype, manifests=args.manifests, settings=args.settings)
+                    device=args.device, dtype=args.dtype, manifests=args.manifests, translator=args.translator,
+                    settings=args.settings)
+    elif c == "train-translator":
+        shards = []
+        for dataset, manifest, augmented, prompt in args.shard:
+            cot = prompt.startswith("cot")
+            shards.append((dataset, Path(manifest), Path(augmented), cot, prompt.split(":", 1)[1] if ":" in prompt else None))
+        steps.train_translator(args.model, shards, args.out_dir, epochs=args.epochs, lr=args.lr, width=args.width,
+                               rank=args.rank, sample_rate=args.sample_rate, seed=args.seed, kl_weight=args.kl_weight,
+                               mse_weight=args.mse_weight, delta_scaling=args.delta_scaling, device=args.device,
+                               dtype=args.dtype)
+    elif c == "import-translator":
+        steps.import_translator(args.model, args.checkpoint, args.out, width=args.width, rank=args.rank)
     elif c == "report":
         from .report import write_report
 

@@ -76,6 +76,19 @@ def validate_config(config: dict) -> dict:
         start, end = ds["translator_range"]
         if end < start:
             raise ConfigError(f"config key datasets.{name}.translator_range = {[start, end]}: end must not be before start")
+    for d in config["translator"]["datasets"] or []:
+        if d not in config["datasets"]:
+            raise ConfigError(f"config key translator.datasets = {d!r}: not a key of datasets; allowed: {sorted(config['datasets'])}")
+    for m in config["translator"]["checkpoints"]:
+        if m not in config["models"]:
+            raise ConfigError(f"config key translator.checkpoints = {m!r}: not a key of models; allowed: {sorted(config['models'])}")
+    if {"dyprag", "dyprag_combine"} & set(config["run"]["methods"]):
+        for d in translator_datasets(config):
+            ds = config["datasets"][d]
+            start, end = ds["translator_range"]
+            if start < ds["sample"] or end <= start:
+                raise ConfigError(f"config key datasets.{d}.translator_range = {[start, end]}: must be a non-empty range "
+                                  f"starting at or after sample ({ds['sample']}) so that training and test questions never overlap")
     for key in ("query_tokenizer",):
         value = config["retrieval"][key]
         if value is not None and value not in config["models"]:
@@ -133,6 +146,20 @@ def lora_tag(config: dict, dataset: str, model: str) -> str:
     lora = config["lora"]
     epochs = dataset_settings(config, dataset, model)["epochs"]
     return f"r{lora['rank']}_a{lora['alpha']}_lr{lora['lr']:g}_ep{epochs}"
+
+
+def translator_datasets(config: dict) -> list[str]:
+    """Datasets whose translator split trains the parameter translator."""
+    return list(config["translator"]["datasets"] or config["run"]["datasets"])
+
+
+def translator_tag(config: dict, model: str) -> str:
+    """A short name for the translator settings (``imported`` for a released checkpoint)."""
+    t = config["translator"]
+    if model in t["checkpoints"]:
+        return "imported"
+    return (f"p{t['width']}_r{config['lora']['rank']}_lr{t['lr']:g}_s{t['sample_rate']:g}_ep{t['epochs']}_"
+            + "+".join(translator_datasets(config)))
 
 
 def shape_tag(config: dict) -> str:

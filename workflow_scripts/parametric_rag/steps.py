@@ -10,7 +10,7 @@ import math
 from pathlib import Path
 from typing import Any, Sequence
 
-from .io import atomic_path, read_jsonl, write_json, write_jsonl
+from .io import read_json, read_jsonl, write_json, write_jsonl
 
 log = logging.getLogger(__name__)
 
@@ -158,8 +158,11 @@ def encode(model_ref: str, augmented: Path, init_dir: Path, manifest: Path, *, r
 
 def infer(model_ref: str, method: str, augmented: Sequence[Path], out_dir: Path, *, cot: bool, fewshot: str | None,
           max_new_tokens: int, batch_size: int, prompt_variant: str, device: str, dtype: str,
-          manifests: Sequence[Path] = (), settings: dict | None = None) -> dict:
-    """Predict with one method over a dataset's evaluation shards; write predictions and metrics."""
+          manifests: Sequence[Path] = (), translator: dict | None = None, settings: dict | None = None) -> dict:
+    """Predict with one method over a dataset's evaluation shards; write predictions and metrics.
+
+    ``translator`` (DyPRAG methods): checkpoint, rank, alpha, width, merge, delta_scaling.
+    """
     from .inference import METHODS, predict
     from .lora.store import LoraDeltas
     from .metrics import aggregate
@@ -168,7 +171,15 @@ def infer(model_ref: str, method: str, augmented: Sequence[Path], out_dir: Path,
 
     records = [r for path in augmented for r in read_jsonl(path)]
     model, tokenizer = load_model(model_ref, device, dtype), load_tokenizer(model_ref)
-    deltas = LoraDeltas(manifests) if METHODS[method].parameters == "lora" else None
+    source = METHODS[method].parameters
+    deltas: Any = None
+    if source == "lora":
+        deltas = LoraDeltas(manifests)
+    elif source == "translator":
+        if not translator:
+            raise ValueError(f"method {method!r} needs a translator checkpoint")
+        deltas = translator_deltas(model, tokenizer, Path(translator["checkpoint"]), **{k: v for k, v in translator.items() if k != "checkpoint"})
+        manifests = [translator["checkpoint"]]
     preds = predict(model, tokenizer, records, method=method, cot=cot, fewshot=fewshot, max_new_tokens=max_new_tokens,
                     batch_size=batch_size, deltas=deltas, prompt_variant=prompt_variant)
     metrics = aggregate(preds)
@@ -181,3 +192,88 @@ def infer(model_ref: str, method: str, augmented: Sequence[Path], out_dir: Path,
     write_json(out_dir / "metrics.json", metrics)
     log.info("%s: n=%d em=%.4f f1=%.4f", method, metrics["n"], metrics["em"], metrics["f1"])
     return metrics
+
+
+# -- DyPRAG translator -----------------------------------------------------------------------
+
+TranslatorShard = tuple[str, Path, Path, bool, "str | None"]  # dataset, manifest, augmented shard, cot, fewshot
+
+
+def translator_samples(shards: Sequence[TranslatorShard], tokenizer: Any, *, sample_rate: float, seed: int,
+                       max_length: int = 3000) -> list:
+    """Training samples from the encoded translator splits: each passage's first training sequence.
+
+    ``sample_rate`` keeps that fraction of each sub-type's questions (seeded), all their passages.
+    """
+    import random
+
+    from .lora.sequences import training_sequences
+    from .translator.train import Sample
+
+    by_subset: dict[tuple[str, str], list[tuple[dict, list[Path], bool, str | None]]] = {}
+    for dataset, manifest, augmented, cot, fewshot in shards:
+        adapters = {q["qid"]: [Path(manifest).parent / a["path"] for a in q["adapters"]]
+                    for q in read_json(manifest)["questions"]}
+        for record in read_jsonl(augmented):
+            by_subset.setdefault((dataset, record["subset"]), []).append((record, adapters[record["qid"]], cot, fewshot))
+    rng = random.Random(seed)
+    samples = []
+    for key in sorted(by_subset):
+        items = by_subset[key]
+        chosen = sorted(rng.sample(range(len(items)), int(len(items) * sample_rate)))
+        for i in chosen:
+            record, dirs, cot, fewshot = items[i]
+            for aug, adapter in zip(record["augment"], dirs):
+                seq = training_sequences(tokenizer, aug, cot, fewshot, max_length)[0]
+                samples.append(Sample(f"{record['qid']}/{aug['pid']}", aug["passage"], seq, adapter))
+    return samples
+
+
+def train_translator(model_ref: str, shards: Sequence[TranslatorShard], out_dir: Path, *,
+                     epochs: int, lr: float, width: int, rank: int, sample_rate: float, seed: int, kl_weight: float,
+                     mse_weight: float, delta_scaling: str, device: str, dtype: str) -> list[dict]:
+    """Train the parameter translator; write a checkpoint per epoch, losses.csv and losses.png."""
+    import torch
+
+    from .models import load_model, load_tokenizer
+    from .translator.module import ParameterTranslator, parameter_count, save_checkpoint
+    from .translator.plot import write_losses
+    from .translator.train import Weights, train_translator as train
+
+    model, tokenizer = load_model(model_ref, device, dtype), load_tokenizer(model_ref)
+    samples = translator_samples(shards, tokenizer, sample_rate=sample_rate, seed=seed)
+    torch.manual_seed(seed)
+    translator = ParameterTranslator.for_model(model, rank=rank, width=width)
+    log.info("translator: %d parameters, %d training passages", parameter_count(translator), len(samples))
+    meta = {"width": width, "rank": rank, "lr": lr, "sample_rate": sample_rate, "seed": seed, "samples": len(samples)}
+    history = train(model, tokenizer, translator, samples, epochs=epochs, lr=lr, seed=seed,
+                    weights=Weights(kl_weight, mse_weight, delta_scaling),
+                    on_epoch_end=lambda e: save_checkpoint(translator, out_dir / f"epoch_{e}.pt", {"epoch": e, **meta}))
+    write_losses(history, out_dir / "losses.csv", out_dir / "losses.png")
+    return history
+
+
+def import_translator(model_ref: str, checkpoint: Path, out: Path, *, width: int, rank: int) -> None:
+    """Check that a released translator fits the model, then store it as a pipeline checkpoint."""
+    from .models import load_model
+    from .translator.module import ParameterTranslator, load_checkpoint, save_checkpoint
+
+    translator = ParameterTranslator.for_model(load_model(model_ref, "cpu"), rank=rank, width=width)
+    try:
+        load_checkpoint(translator, checkpoint)
+    except (RuntimeError, KeyError) as e:
+        raise ValueError(f"{checkpoint}: not a translator for this model with rank {rank} and width {width}: {e}") from e
+    save_checkpoint(translator, out, {"imported_from": str(checkpoint)})
+
+
+def translator_deltas(model: Any, tokenizer: Any, checkpoint: Path, *, rank: int, alpha: int, width: int, merge: str,
+                      delta_scaling: str) -> Any:
+    """The DyPRAG delta source for inference from a translator checkpoint."""
+    from .translator.deltas import TranslatorDeltas
+    from .translator.module import ParameterTranslator, load_checkpoint
+
+    translator = ParameterTranslator.for_model(model, rank=rank, width=width)
+    load_checkpoint(translator, checkpoint)
+    translator.to(next(model.parameters()).device).eval()
+    return TranslatorDeltas(model, tokenizer, translator, merge=merge,
+                            scaling=alpha / rank if delta_scaling == "peft" else 1.0)
