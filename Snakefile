@@ -1,6 +1,6 @@
 # Parametric RAG (PRAG, DyPRAG) end to end: raw data -> index -> augmentation -> per-passage
-# LoRAs -> predictions -> result tables. Rules only wire files; the work is done by the
-# `parametric_rag` package (workflow_scripts/) through its CLI, `prag <step>`.
+# LoRAs -> translator -> predictions -> result tables. Rules only wire files; the work is done
+# by the `parametric_rag` package (workflow_scripts/) through its CLI (`prag <step> --help`).
 from snakemake.utils import min_version
 
 min_version("9.0")
@@ -13,6 +13,18 @@ report: "report/workflow.rst"
 
 
 include: "rules/common.smk"
+
+
+wildcard_constraints:
+    model=alternatives(config["models"]),
+    dataset=alternatives(config["datasets"]),
+    split="eval|translator",
+    shard=r"\d{3}",
+    method="vanilla|icl|prag|prag_combine|dyprag|dyprag_combine",
+    retriever=re.escape(RETRIEVER),
+    corpus=re.escape(config["corpus"]["name"]),
+
+
 include: "rules/data.smk"
 include: "rules/index.smk"
 include: "rules/retrieve.smk"

@@ -7,7 +7,7 @@ rule index_tantivy:
     output:
         directory("results/index/{corpus}/tantivy"),
     params:
-        settings=lambda wc: json.dumps(config["retrieval"]["tantivy"]),
+        settings=json.dumps(config["retrieval"]["tantivy"]),
     log:
         "logs/index/{corpus}-tantivy.log",
     benchmark:
@@ -15,7 +15,8 @@ rule index_tantivy:
     conda:
         "../envs/prag.yaml"
     shell:
-        "{PRAG} index --backend tantivy --corpus {input} --out {output} --settings '{params.settings}' 2> {log}"
+        "python -m parametric_rag.cli index --backend tantivy --corpus {input} --out {output}"
+        " --settings '{params.settings}' 2> {log}"
 
 
 rule index_elasticsearch:
@@ -24,7 +25,7 @@ rule index_elasticsearch:
     output:
         "results/index/{corpus}/elasticsearch.json",
     params:
-        settings=lambda wc: json.dumps(config["retrieval"]["elasticsearch"]),
+        settings=json.dumps(config["retrieval"]["elasticsearch"]),
     log:
         "logs/index/{corpus}-elasticsearch.log",
     benchmark:
@@ -32,4 +33,5 @@ rule index_elasticsearch:
     conda:
         "../envs/prag.yaml"
     shell:
-        "{PRAG} index --backend elasticsearch --corpus {input} --out {output} --settings '{params.settings}' 2> {log}"
+        "python -m parametric_rag.cli index --backend elasticsearch --corpus {input} --out {output}"
+        " --settings '{params.settings}' 2> {log}"

@@ -1,12 +1,5 @@
 # Retrieval: top k + spare candidates per question.
 
-BACKEND = config["retrieval"]["backend"]
-INDEX = {
-    "tantivy": f"results/index/{config['corpus']['name']}/tantivy",
-    "elasticsearch": f"results/index/{config['corpus']['name']}/elasticsearch.json",
-}[BACKEND]
-QUERY_TOKENIZER = config["retrieval"]["query_tokenizer"] or RUN["models"][0]
-
 
 rule retrieve:
     input:
@@ -16,15 +9,16 @@ rule retrieve:
     output:
         "results/retrieval/{retriever}/{dataset}/{split}.jsonl",
     params:
+        backend=BACKEND,
         settings=json.dumps(config["retrieval"][BACKEND]),
-        k=config["retrieval"]["topk"] + config["retrieval"]["spare"],
-        tokenizer=model_ref(QUERY_TOKENIZER),
+        k=TOPK + config["retrieval"]["spare"],
+        tokenizer=lambda wc: model_ref(QUERY_TOKENIZER),
         max_tokens=config["retrieval"]["query_max_tokens"],
     log:
         "logs/retrieve/{retriever}/{dataset}/{split}.log",
     conda:
         "../envs/prag.yaml"
     shell:
-        "{PRAG} retrieve --questions {input.questions} --backend " + BACKEND + " --index {input.index}"
-        " --settings '{params.settings}' --k {params.k} --query-tokenizer {params.tokenizer}"
+        "python -m parametric_rag.cli retrieve --questions {input.questions} --backend {params.backend}"
+        " --index {input.index} --settings '{params.settings}' --k {params.k} --query-tokenizer {params.tokenizer}"
         " --query-max-tokens {params.max_tokens} --out {output} 2> {log}"

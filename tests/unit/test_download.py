@@ -180,8 +180,9 @@ def test_extract_single_file_tar_without_member(tmp_path):
     assert extract(archive, None, tmp_path / "popQA.tsv").read_bytes() == DATA
 
 
-def test_extract_unknown_format(tmp_path):
+def test_extract_plain_file_is_copied_and_a_member_of_it_is_an_error(tmp_path):
     path = tmp_path / "plain.txt"
     path.write_text("hello")
+    assert extract(path, None, tmp_path / "out.txt").read_text() == "hello"  # e.g. popQA.tsv as downloaded
     with pytest.raises(ValueError, match="not a .zip"):
-        extract(path, None, tmp_path / "out.txt")
+        extract(path, "inner.txt", tmp_path / "out2.txt")

@@ -89,11 +89,15 @@ def extract(archive: str | os.PathLike, member: str | None, dest: str | os.PathL
     """Extract one file from a .zip, .tar(.gz/.bz2/.xz)/.tgz or .gz archive to ``dest``.
 
     ``member`` is the file's path inside a zip or tar archive (``None`` when it holds a single
-    file); a .gz holds one file and ``member`` is ignored.
+    file); a .gz holds one file and ``member`` is ignored. A plain file (not an archive) with
+    ``member=None`` is copied as it is.
     """
     archive, dest = Path(archive), Path(dest)
     name = archive.name.lower()
-    if name.endswith(".zip") or (not _is_tar_name(name) and zipfile.is_zipfile(archive)):
+    if member is None and not _is_archive(archive):
+        with open(archive, "rb") as src:
+            _copy(src, dest, archive.stat().st_size)
+    elif name.endswith(".zip") or (not _is_tar_name(name) and zipfile.is_zipfile(archive)):
         with zipfile.ZipFile(archive) as zf:
             files = [i.filename for i in zf.infolist() if not i.is_dir()]
             info = zf.getinfo(_pick(archive, member, files))
@@ -113,6 +117,16 @@ def extract(archive: str | os.PathLike, member: str | None, dest: str | os.PathL
     else:
         raise ValueError(f"{archive}: not a .zip, .tar, .tar.gz, .tgz or .gz archive")
     return dest
+
+
+def _is_archive(path: Path) -> bool:
+    """Whether ``path`` is a zip, tar or gzip file, by name or by content."""
+    name = path.name.lower()
+    if name.endswith((".zip", ".gz", ".tgz")) or _is_tar_name(name):
+        return True
+    with open(path, "rb") as f:
+        magic = f.read(2)
+    return magic == b"\x1f\x8b" or zipfile.is_zipfile(path) or tarfile.is_tarfile(path)
 
 
 def _fetch(url: str, tmp: Path, label: str) -> str:

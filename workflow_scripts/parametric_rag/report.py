@@ -34,6 +34,9 @@ def metrics_table(runs: Sequence[tuple[str, str, str, Path]]) -> pd.DataFrame:
             rows.append({"model": model, "dataset": dataset, "subset": "all", "method": method,
                          **{k: m[k] for k in COLUMNS[4:]}})
     df = pd.DataFrame(rows, columns=COLUMNS)
+    # models and datasets in the order the runs name them, methods in the reference's order
+    for column in ("model", "dataset", "subset"):
+        df[column] = pd.Categorical(df[column], list(dict.fromkeys(df[column])), ordered=True)
     df["method"] = pd.Categorical(df["method"], [m for m in METHOD_ORDER if m in set(df["method"])], ordered=True)
     return df.sort_values(["model", "dataset", "subset", "method"]).reset_index(drop=True)
 

@@ -1,0 +1,87 @@
+"""Configuration: schema defaults, errors that name key, value and what is allowed, derived settings."""
+
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+
+from parametric_rag.config import (
+    ConfigError,
+    dataset_settings,
+    load_config,
+    lora_tag,
+    n_shards,
+    translator_tag,
+    validate_config,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+BASE = yaml.safe_load((ROOT / "config.yaml").read_text())
+
+
+def cfg(**changes):
+    c = copy.deepcopy(BASE)
+    for key, value in changes.items():
+        section, _, sub = key.partition("__")
+        if sub:
+            c.setdefault(section, {})[sub] = value
+        else:
+            c[section] = value
+    return c
+
+
+def test_shipped_configs_validate_with_reference_defaults():
+    c = load_config(ROOT / "config.yaml")
+    assert c["lora"] == {"rank": 2, "alpha": 32, "lr": 0.0003, "seed": 42, "max_length": 3000, "reuse_identical": True}
+    assert c["retrieval"]["topk"] == 3 and c["retrieval"]["spare"] == 10 and c["retrieval"]["query_max_tokens"] == 256
+    assert c["augment"]["temperature"] == 0.7 and c["augment"]["top_k"] == 50 and c["augment"]["max_new_tokens"] == 512
+    assert c["translator"]["lr"] == 1e-5 and c["translator"]["width"] == 32 and c["translator"]["merge"] == "mean_ab"
+    merged = copy.deepcopy(BASE)
+    for key, value in yaml.safe_load((ROOT / "experiments/reference.yaml").read_text()).items():
+        merged[key] = {**merged.get(key, {}), **value} if isinstance(value, dict) else value
+    assert validate_config(merged)["datasets"]["popqa"]["sample"] == 300
+
+
+@pytest.mark.parametrize(("changes", "expected"), [
+    ({"retrieval__backend": "lucene"}, ["retrieval.backend", "'lucene'", "allowed: ['tantivy', 'elasticsearch']"]),
+    ({"lora__rank": "two"}, ["lora.rank", "'two'", "integer"]),
+    ({"lora__rank": 0}, ["lora.rank", "0", "minimum"]),
+    ({"lora__rnak": 4}, ["lora", "rnak", "allowed keys"]),
+    ({"run": {"models": ["gpt"], "datasets": ["fictional-popqa"]}}, ["run.models", "'gpt'", "smollm2-135m"]),
+    ({"augment__source": "table", "augment__table": None}, ["augment.table", "needs a table path"]),
+])
+def test_errors_name_key_value_and_allowed(changes, expected):
+    with pytest.raises(ConfigError) as e:
+        validate_config(cfg(**changes))
+    for text in expected:
+        assert text in str(e.value)
+
+
+def test_dataset_roles_and_translator_overlap_are_checked():
+    c = cfg()
+    c["datasets"]["fictional-2wiki"]["files"] = {"questions": "dev.json"}
+    with pytest.raises(ConfigError, match="needs exactly the roles"):
+        validate_config(c)
+    c = cfg()
+    c["datasets"]["fictional-popqa"]["translator_range"] = [10, 30]  # overlaps the 16 evaluation questions
+    with pytest.raises(ConfigError, match="translator_range"):
+        validate_config(c)
+
+
+def test_derived_settings():
+    c = load_config(ROOT / "config.yaml")
+    assert dataset_settings(c, "fictional-2wiki") == {
+        "format": "2wikimultihopqa", "cot": True, "fewshot": "2wikimultihopqa", "max_new_tokens": 128, "epochs": 1,
+        "subsets": ("comparison", "bridge_comparison", "inference", "compositional")}
+    assert dataset_settings(c, "fictional-popqa")["epochs"] == 2
+    c["datasets"]["fictional-popqa"]["epochs"] = {"default": 1, "smollm2-135m": 3}
+    assert dataset_settings(c, "fictional-popqa", "smollm2-135m")["epochs"] == 3
+    assert dataset_settings(c, "fictional-popqa", "other")["epochs"] == 1
+    assert lora_tag(c, "fictional-2wiki", "smollm2-135m") == "r2_a32_lr0.0003_ep1"
+    assert n_shards(c, "fictional-popqa", "eval") == 1 and n_shards(c, "fictional-popqa", "translator") == 1
+    c["datasets"]["fictional-popqa"]["questions_per_shard"] = 5
+    assert n_shards(c, "fictional-popqa", "eval") == 4
+    assert translator_tag(c, "smollm2-135m") == "p32_r2_lr1e-05_s1_ep1_fictional-popqa"
+    c["translator"]["checkpoints"] = {"smollm2-135m": "released.pt"}
+    assert translator_tag(c, "smollm2-135m") == "imported"

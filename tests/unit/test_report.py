@@ -1,0 +1,33 @@
+"""Result tables: metrics.csv columns, f1.md in the reference README's shape, the plot."""
+
+import json
+
+import pandas as pd
+
+from parametric_rag.report import write_report
+
+
+def metrics(path, f1, subsets):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rows = {s: {"n": 2, "em": 0.5, "f1": v, "precision": v, "recall": v} for s, v in subsets.items()}
+    path.write_text(json.dumps({"n": 2 * len(subsets), "em": 0.5, "f1": f1, "precision": f1, "recall": f1, "subsets": rows}))
+    return path
+
+
+def test_tables(tmp_path):
+    runs = []
+    for method, f1 in [("vanilla", 0.0), ("icl", 0.4), ("prag", 0.2)]:
+        runs.append(("m", "single", method, metrics(tmp_path / f"s-{method}.json", f1, {"total": f1})))
+        runs.append(("m", "multi", method, metrics(tmp_path / f"m-{method}.json", f1 / 2, {"comparison": f1, "inference": 0.0})))
+    df = write_report(runs, tmp_path / "t/metrics.csv", tmp_path / "t/f1.md", tmp_path / "t/f1.png")
+    csv = pd.read_csv(tmp_path / "t/metrics.csv")
+    assert list(csv.columns) == ["model", "dataset", "subset", "method", "n", "em", "f1", "precision", "recall"]
+    assert len(csv) == 3 * (1 + 3)  # single: total; multi: two sub-types and "all"
+    assert set(csv[csv.dataset == "multi"].subset) == {"comparison", "inference", "all"}
+    md = (tmp_path / "t/f1.md").read_text().splitlines()
+    assert md[0] == "| Model | Method | single | multi |"
+    assert md[2] == "| m | Vanilla (closed book) | 0.0000 | 0.0000 |"
+    assert md[3] == "|  | Standard RAG (ICL) | **0.4000** | **0.2000** |"
+    assert md[4] == "|  | PRAG | 0.2000 | 0.1000 |"
+    assert (tmp_path / "t/f1.png").read_bytes()[:4] == b"\x89PNG"
+    assert len(df) == 12

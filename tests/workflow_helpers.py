@@ -1,0 +1,73 @@
+"""Helpers for the workflow tests: copies of the workflow in temporary directories, Snakemake runs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+WORKFLOW_FILES = ["Snakefile", "config.yaml", "rules", "workflow_scripts", "report", "profiles", "envs", "experiments"]
+SNAKEMAKE = [sys.executable, "-m", "snakemake"]
+
+
+def copy_workflow(dest: Path) -> Path:
+    """A fresh copy of the workflow (no results) to run in isolation."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in WORKFLOW_FILES:
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+        else:
+            shutil.copy(src, dest / name)
+    return dest
+
+
+def snakemake(workdir: Path, *args: str, timeout: int = 3600, check: bool = True) -> subprocess.CompletedProcess:
+    """Run Snakemake in ``workdir``; on failure show its output."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.run([*SNAKEMAKE, *args], cwd=workdir, capture_output=True, text=True, timeout=timeout, env=env)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout[-6000:]}\n{proc.stderr[-6000:]}")
+    return proc
+
+
+def job_counts(output: str) -> dict[str, int]:
+    """The 'Job stats' table of a Snakemake run or dry-run."""
+    counts: dict[str, int] = {}
+    lines = output.splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("Job stats:"):
+            for row in lines[i + 3:]:
+                parts = row.split()
+                if len(parts) != 2 or not parts[1].isdigit():
+                    break
+                counts[parts[0]] = int(parts[1])
+            break
+    return counts
+
+
+def write_config(path: Path, base: Path, **overrides: dict) -> Path:
+    """A config file: ``base`` (YAML) with top-level sections updated by ``overrides``."""
+    config = yaml.safe_load(base.read_text())
+    for key, value in overrides.items():
+        config[key] = {**config.get(key, {}), **value} if isinstance(value, dict) else value
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    return path
+
+
+def tiny_config(root: Path, model: Path) -> Path:
+    """tiny.yaml: a tiny random model on a few bundled questions (a run takes about a minute)."""
+    config = yaml.safe_load((root / "config.yaml").read_text())
+    config["models"] = {"tiny": {"path": str(model)}}
+    config["run"]["models"] = ["tiny"]
+    config["datasets"]["fictional-popqa"].update(sample=3, translator_range=[3, 5], questions_per_shard=2)
+    config["datasets"]["fictional-2wiki"].update(sample=1, max_new_tokens=8)
+    config["benchmark"] = {"n_single": 20, "n_multi_per_type": 4}
+    path = root / "tiny.yaml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    return path
