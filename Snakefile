@@ -21,6 +21,7 @@ wildcard_constraints:
     split="eval|translator",
     shard=r"\d{3}",
     method="vanilla|icl|prag|prag_combine|dyprag|dyprag_combine",
+    variant="reference|no_trailing_space",
     retriever=re.escape(RETRIEVER),
     corpus=re.escape(config["corpus"]["name"]),
 

@@ -230,7 +230,7 @@ def infer_args(wc, input):
     args = [
         f"--model {model_ref(wc.model)} {compute_args()} {cot_args(wc)}",
         f"--max-new-tokens {settings(wc)['max_new_tokens']} --batch-size {INFER['batch_size']}",
-        f"--prompt-variant {INFER['prompt_variant']}",
+        f"--prompt-variant {wc.variant}",
     ]
     if wc.method in LORA_METHODS:
         args.append("--manifests " + " ".join(input.manifests))
@@ -244,13 +244,16 @@ def infer_args(wc, input):
         "augment_source": AUG["source"],
         "lora": LORA if wc.method in LORA_METHODS | TRANSLATOR_METHODS else None,
         "translator": {**TRANS, "tag": translator_tag(config, wc.model)} if wc.method in TRANSLATOR_METHODS else None,
-        "inference": INFER, "compute": COMPUTE,
+        "inference": {**INFER, "prompt_variant": wc.variant}, "compute": COMPUTE,
     }
     args.append(f"--settings '{json.dumps(recorded, default=list)}'")
     return " ".join(args)
 
 
 def report_runs():
-    """(model, dataset, method, metrics.json) for every run the report covers."""
-    return [(m, d, meth, f"results/predictions/{m}/{d}/{meth}/metrics.json")
-            for m in RUN["models"] for d in RUN["datasets"] for meth in RUN["methods"]]
+    """(model, dataset, method, prompt variant, metrics.json) of every run the report covers:
+    the headline variant for run.methods, then run.extra_prompt_variants."""
+    variants = [(INFER["prompt_variant"], RUN["methods"])] + [
+        (v, methods) for v, methods in RUN["extra_prompt_variants"].items() if v != INFER["prompt_variant"]]
+    return [(m, d, meth, v, f"results/predictions/{m}/{d}/{v}/{meth}/metrics.json")
+            for v, methods in variants for m in RUN["models"] for d in RUN["datasets"] for meth in methods]

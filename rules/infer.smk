@@ -5,8 +5,8 @@ rule infer:
     input:
         unpack(infer_inputs),
     output:
-        predictions="results/predictions/{model}/{dataset}/{method}/predictions.jsonl",
-        metrics="results/predictions/{model}/{dataset}/{method}/metrics.json",
+        predictions="results/predictions/{model}/{dataset}/{variant}/{method}/predictions.jsonl",
+        metrics="results/predictions/{model}/{dataset}/{variant}/{method}/metrics.json",
     params:
         args=infer_args,
         out=subpath(output.metrics, parent=True),
@@ -14,9 +14,9 @@ rule infer:
     resources:
         gpu=1,
     log:
-        "logs/infer/{model}/{dataset}/{method}.log",
+        "logs/infer/{model}/{dataset}/{variant}/{method}.log",
     benchmark:
-        "benchmarks/infer/{model}/{dataset}/{method}.tsv"
+        "benchmarks/infer/{model}/{dataset}/{variant}/{method}.tsv"
     conda:
         "../envs/prag.yaml"
     shell:

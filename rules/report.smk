@@ -9,7 +9,7 @@ rule report:
         markdown=report("results/tables/f1.md", caption="../report/f1.rst", category="Results"),
         plot=report("results/tables/f1.png", caption="../report/plot.rst", category="Results"),
     params:
-        runs=" ".join(f"--run {m} {d} {meth} {path}" for m, d, meth, path in report_runs()),
+        runs=" ".join(f"--run {m} {d} {meth} {v} {path}" for m, d, meth, v, path in report_runs()),
     log:
         "logs/report/report.log",
     conda:

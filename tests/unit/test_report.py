@@ -17,17 +17,24 @@ def metrics(path, f1, subsets):
 def test_tables(tmp_path):
     runs = []
     for method, f1 in [("vanilla", 0.0), ("icl", 0.4), ("prag", 0.2)]:
-        runs.append(("m", "single", method, metrics(tmp_path / f"s-{method}.json", f1, {"total": f1})))
-        runs.append(("m", "multi", method, metrics(tmp_path / f"m-{method}.json", f1 / 2, {"comparison": f1, "inference": 0.0})))
+        runs.append(("m", "single", method, "reference", metrics(tmp_path / f"s-{method}.json", f1, {"total": f1})))
+        runs.append(("m", "multi", method, "reference",
+                     metrics(tmp_path / f"m-{method}.json", f1 / 2, {"comparison": f1, "inference": 0.0})))
+    runs.append(("m", "single", "icl", "no_trailing_space", metrics(tmp_path / "nts.json", 0.7, {"total": 0.7})))
     df = write_report(runs, tmp_path / "t/metrics.csv", tmp_path / "t/f1.md", tmp_path / "t/f1.png")
     csv = pd.read_csv(tmp_path / "t/metrics.csv")
-    assert list(csv.columns) == ["model", "dataset", "subset", "method", "n", "em", "f1", "precision", "recall"]
-    assert len(csv) == 3 * (1 + 3)  # single: total; multi: two sub-types and "all"
+    assert list(csv.columns) == ["model", "dataset", "subset", "method", "n", "em", "f1", "precision", "recall",
+                                 "prompt_variant"]
+    assert len(csv) == 3 * (1 + 3) + 1  # single: total; multi: two sub-types and "all"; one extra variant row
     assert set(csv[csv.dataset == "multi"].subset) == {"comparison", "inference", "all"}
+    assert csv[csv.prompt_variant == "no_trailing_space"].f1.tolist() == [0.7]
     md = (tmp_path / "t/f1.md").read_text().splitlines()
     assert md[0] == "| Model | Method | single | multi |"
     assert md[2] == "| m | Vanilla (closed book) | 0.0000 | 0.0000 |"
     assert md[3] == "|  | Standard RAG (ICL) | **0.4000** | **0.2000** |"
     assert md[4] == "|  | PRAG | 0.2000 | 0.1000 |"
+    separate = md.index(next(line for line in md if line.startswith("F1 with the prompt variant without")))
+    assert md[separate + 2] == "| Model | Method | single |"
+    assert md[separate + 4] == "| m | Standard RAG (ICL) | **0.7000** |"
     assert (tmp_path / "t/f1.png").read_bytes()[:4] == b"\x89PNG"
-    assert len(df) == 12
+    assert len(df) == 13

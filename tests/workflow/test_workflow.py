@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from conftest import build_tiny_model
-from workflow_helpers import SNAKEMAKE, copy_workflow, job_counts, snakemake, tiny_config, write_config
+from workflow_helpers import ROOT, SNAKEMAKE, copy_workflow, job_counts, snakemake, tiny_config, write_config
 
 pytestmark = pytest.mark.workflow
 
@@ -25,7 +25,7 @@ def workflow_copy(tmp_path_factory) -> Path:
 
 def test_dry_run_default_config(workflow_copy):
     counts = job_counts(snakemake(workflow_copy, "-n", "--cores", "2").stdout)
-    assert counts["infer"] == 2 * 6 and counts["train_translator"] == 1 and counts["benchmark"] == 1
+    assert counts["infer"] == 2 * 6 + 2 * 2 and counts["train_translator"] == 1 and counts["benchmark"] == 1
 
 
 def test_dry_run_reference_experiment(workflow_copy):
@@ -37,7 +37,7 @@ def test_dry_run_reference_experiment(workflow_copy):
 @pytest.mark.parametrize("profile", ["profiles/local", "profiles/slurm"])
 def test_dry_run_profiles(workflow_copy, profile):
     out = snakemake(workflow_copy, "-n", "--profile", profile).stdout
-    assert job_counts(out)["infer"] == 12
+    assert job_counts(out)["infer"] == 16
 
 
 def test_lint_is_clean(workflow_copy):
@@ -71,45 +71,54 @@ def tiny_run(tiny_workflow):
 def test_tiny_end_to_end(tiny_run):
     root, _ = tiny_run
     table = pd.read_csv(root / "results/tables/metrics.csv")
-    assert list(table.columns) == ["model", "dataset", "subset", "method", "n", "em", "f1", "precision", "recall"]
-    assert set(table["method"]) == {"vanilla", "icl", "prag", "prag_combine", "dyprag", "dyprag_combine"}
+    assert list(table.columns) == ["model", "dataset", "subset", "method", "n", "em", "f1", "precision", "recall",
+                                   "prompt_variant"]
+    assert set(table.prompt_variant) == {"reference", "no_trailing_space"}
+    assert set(table[table.prompt_variant == "reference"]["method"]) == {"vanilla", "icl", "prag", "prag_combine",
+                                                                         "dyprag", "dyprag_combine"}
     assert set(table[table.dataset == "fictional-2wiki"]["subset"]) == {"comparison", "bridge_comparison", "inference",
                                                                         "compositional", "all"}
     md = (root / "results/tables/f1.md").read_text()
-    for label in ("Standard RAG (ICL)", "PRAG", "PRAG-combine", "DyPRAG", "DyPRAG-combine", "Vanilla"):
+    for label in ("Standard RAG (ICL)", "PRAG", "PRAG-combine", "DyPRAG", "DyPRAG-combine", "Vanilla (closed book)"):
         assert f"| {label} |" in md
     assert (root / "results/tables/f1.png").stat().st_size > 1000
-    metrics = json.loads((root / "results/predictions/tiny/fictional-popqa/prag/metrics.json").read_text())
+    metrics = json.loads((root / "results/predictions/tiny/fictional-popqa/reference/prag/metrics.json").read_text())
     assert metrics["n"] == 3 and metrics["provenance"]["settings"]["method"] == "prag"
     assert all(log.stat().st_size > 0 for log in (root / "logs/encode").rglob("*.log"))
 
 
 def test_rerun_of_a_finished_target_does_nothing(tiny_run):
     root, _ = tiny_run
-    out = snakemake(root, "-n", "--configfile", "tiny.yaml", "results/tables/f1.md").stdout
+    out = snakemake(root, "-n", "results/tables/f1.md", "--configfile", "tiny.yaml").stdout
     assert "Nothing to be done" in out
 
 
 def test_partial_rerun_by_file_target(tiny_run):
+    """A deleted intermediate is rebuilt when asked for by path, and only it. The rebuilt file is
+    byte-identical (same config, same seed), so the tables that depend on it stay up to date."""
     root, _ = tiny_run
-    pred = root / "results/predictions/tiny/fictional-popqa/icl"
+    pred = root / "results/predictions/tiny/fictional-popqa/reference/icl"
+    before = {f.name: f.read_bytes() for f in pred.iterdir()}
     for f in pred.iterdir():
         f.unlink()
-    counts = job_counts(snakemake(root, "-n", "--configfile", "tiny.yaml", "results/tables/f1.md").stdout)
-    assert counts == {"infer": 1, "report": 1, "total": 2}
-    snakemake(root, "--cores", "2", "--configfile", "tiny.yaml", str(pred.relative_to(root) / "metrics.json"))
-    assert (pred / "metrics.json").exists()
+    target = str(pred.relative_to(root) / "metrics.json")
+    assert job_counts(snakemake(root, "-n", target, "--configfile", "tiny.yaml").stdout) == {"infer": 1, "total": 1}
+    snakemake(root, "--cores", "2", target, "--configfile", "tiny.yaml")
+    assert {f.name: f.read_bytes() for f in pred.iterdir()} == before
+    assert "Nothing to be done" in snakemake(root, "-n", "results/tables/f1.md", "--configfile", "tiny.yaml").stdout
     # a shard's manifest by path: up to date, nothing to do
     manifest = next((root / "results/lora/tiny/fictional-popqa/eval").rglob("shard-001/manifest.json"))
-    assert "Nothing to be done" in snakemake(root, "-n", "--configfile", "tiny.yaml", str(manifest.relative_to(root))).stdout
+    assert "Nothing to be done" in snakemake(root, "-n", str(manifest.relative_to(root)), "--configfile", "tiny.yaml").stdout
 
 
 def test_changed_lora_setting_reruns_encode_into_a_new_directory(tiny_run):
     root, _ = tiny_run
-    out = snakemake(root, "-n", "--configfile", "tiny.yaml", "--config", "lora={'lr': 0.001}").stdout
+    write_config(root / "lr.yaml", root / "tiny.yaml", lora={"lr": 0.001})
+    out = snakemake(root, "-n", "--configfile", "lr.yaml").stdout
     counts = job_counts(out)
     assert counts["encode"] == 2 + 1 + 1  # popqa eval (2 shards), 2wiki eval, popqa translator split
-    assert "lr0.001" in out and "results/questions" not in out.split("Job stats")[0].split("rule encode")[0]
+    assert not {"questions", "retrieve", "augment", "init_adapter"} & counts.keys()  # upstream stays
+    assert "/r2_a32_lr0.001_ep2/shard-000/manifest.json" in out  # a new directory: nothing is overwritten
 
 
 def test_kill_and_resume(tiny_workflow, tmp_path):
@@ -128,6 +137,43 @@ def test_kill_and_resume(tiny_workflow, tmp_path):
     manifests = list((root / "results/lora/tiny").rglob("*lr0.0002*/shard-*/manifest.json"))
     assert len(manifests) < 4, "the run was interrupted before finishing its encode jobs"
     rerun = snakemake(root, "--cores", "2", "--configfile", "tiny2.yaml")
-    assert "encode" in job_counts(rerun.stdout)
+    assert "encode" in job_counts(rerun.stdout + rerun.stderr)
     assert len(list((root / "results/lora/tiny").rglob("*lr0.0002*/shard-*/manifest.json"))) == 4
     assert "Nothing to be done" in snakemake(root, "-n", "--configfile", "tiny2.yaml").stdout
+
+
+def test_generate_source_through_snakemake(tiny_workflow):
+    """augment.source generate: the tiny random model never writes parsable QA pairs, so every
+    candidate is tried a bounded number of times, replaced, and the questions end up padded."""
+    root = tiny_workflow
+    write_config(root / "gen.yaml", root / "tiny.yaml",
+                 augment={"source": "generate", "max_new_tokens": 12, "max_attempts": 2, "batch_size": 16})
+    target = "results/augmented/tiny/fictional-popqa/eval/shard-001.jsonl"
+    snakemake(root, "--cores", "2", target, "--forcerun", "augment", "--configfile", "gen.yaml")
+    records = [json.loads(line) for line in (root / target).read_text().splitlines()]
+    assert len(records) == 1 and records[0]["augment"] == [] and records[0]["passages"] == ["", "", ""]
+    retrieval = next((root / "results/retrieval").rglob("fictional-popqa/eval.jsonl")).read_text().splitlines()
+    n = len(json.loads(retrieval[2])["candidates"])  # the shard's one question is the third
+    assert n == 13
+    log = (root / "logs/augment/tiny/fictional-popqa/eval/shard-001.log").read_text()
+    assert f"'qa_generations': {2 * n}" in log and f"'qa_failures': {n}" in log  # every candidate, 2 attempts each
+
+
+def test_import_source_through_snakemake(tiny_workflow):
+    """augment.source import: the reference's data_aug layout feeds the graph without generation."""
+    root = tiny_workflow
+    fixture = ROOT / "tests/fixtures/reference/training_fixture_data_aug.json"
+    records = json.loads(fixture.read_text())
+    (root / "fixture.json").write_text(json.dumps([{"question": r["question"], "answer": r["answer"]} for r in records]))
+    data_aug = root / "data_aug/fixture-qa/tiny"
+    data_aug.mkdir(parents=True)
+    (data_aug / "total.json").write_text(fixture.read_text())
+    write_config(root / "imp.yaml", root / "tiny.yaml",
+                 datasets={"fixture-qa": {"format": "custom", "files": {"questions": "fixture.json"}, "sample": 5}},
+                 augment={"source": "import", "import": {"root": "data_aug"}})
+    target = "results/augmented/tiny/fixture-qa/eval/shard-000.jsonl"
+    snakemake(root, "--cores", "2", target, "--configfile", "imp.yaml")
+    out = [json.loads(line) for line in (root / target).read_text().splitlines()]
+    assert [r["question"] for r in out] == [r["question"] for r in records]
+    assert all(len(r["augment"]) == 3 for r in out)
+    assert out[0]["augment"][0]["rewrite"] == records[0]["augment"][0]["llama-smollm2-135m-instruct_rewrite"]

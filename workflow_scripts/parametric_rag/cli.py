@@ -188,7 +188,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True)
 
     p = sub.add_parser("report", help="metrics.csv, f1.md and the F1 plot from metrics.json files")
-    p.add_argument("--run", nargs=4, action="append", required=True, metavar=("MODEL", "DATASET", "METHOD", "METRICS_JSON"))
+    p.add_argument("--run", nargs=5, action="append", required=True,
+                   metavar=("MODEL", "DATASET", "METHOD", "PROMPT_VARIANT", "METRICS_JSON"),
+                   help="one run; the first prompt variant named is the headline table's")
     p.add_argument("--csv", type=Path, required=True)
     p.add_argument("--markdown", type=Path, required=True)
     p.add_argument("--plot", type=Path, required=True)
@@ -268,7 +270,7 @@ def run(args: argparse.Namespace) -> None:
     elif c == "report":
         from .report import write_report
 
-        write_report([(m, d, meth, Path(p)) for m, d, meth, p in args.run], args.csv, args.markdown, args.plot)
+        write_report([(m, d, meth, v, Path(p)) for m, d, meth, v, p in args.run], args.csv, args.markdown, args.plot)
 
 
 def main(argv: list[str] | None = None) -> int:

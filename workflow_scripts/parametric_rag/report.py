@@ -18,38 +18,40 @@ METHOD_LABELS = {
     "dyprag": "DyPRAG",
     "dyprag_combine": "DyPRAG-combine",
 }
-COLUMNS = ["model", "dataset", "subset", "method", "n", "em", "f1", "precision", "recall"]
+VARIANT_NOTES = {
+    "reference": "the reference's prompt (the inference prefix ends in a space)",
+    "no_trailing_space": "the prompt variant without the trailing space after the inference prefix (method.md §4)",
+}
+COLUMNS = ["model", "dataset", "subset", "method", "n", "em", "f1", "precision", "recall", "prompt_variant"]
+Run = tuple[str, str, str, str, Path]  # model, dataset, method, prompt variant, metrics.json
 
 
-def metrics_table(runs: Sequence[tuple[str, str, str, Path]]) -> pd.DataFrame:
-    """One row per (model, dataset, subset, method) from (model, dataset, method, metrics.json)."""
+def metrics_table(runs: Sequence[Run]) -> pd.DataFrame:
+    """One row per (model, dataset, subset, method, prompt variant); datasets with sub-types
+    also get an ``all`` row over every question."""
     rows = []
-    for model, dataset, method, path in runs:
+    for model, dataset, method, variant, path in runs:
         m = read_json(path)
         subsets = m.get("subsets", {})
-        for subset, values in subsets.items():
+        entries = list(subsets.items()) + ([("all", m)] if len(subsets) != 1 else [])
+        for subset, values in entries:
             rows.append({"model": model, "dataset": dataset, "subset": subset, "method": method,
-                         **{k: values[k] for k in COLUMNS[4:]}})
-        if len(subsets) != 1:
-            rows.append({"model": model, "dataset": dataset, "subset": "all", "method": method,
-                         **{k: m[k] for k in COLUMNS[4:]}})
+                         **{k: values[k] for k in ("n", "em", "f1", "precision", "recall")}, "prompt_variant": variant})
     df = pd.DataFrame(rows, columns=COLUMNS)
-    # models and datasets in the order the runs name them, methods in the reference's order
-    for column in ("model", "dataset", "subset"):
+    # models, datasets and variants in the order the runs name them, methods in the reference's order
+    for column in ("model", "dataset", "subset", "prompt_variant"):
         df[column] = pd.Categorical(df[column], list(dict.fromkeys(df[column])), ordered=True)
     df["method"] = pd.Categorical(df["method"], [m for m in METHOD_ORDER if m in set(df["method"])], ordered=True)
-    return df.sort_values(["model", "dataset", "subset", "method"]).reset_index(drop=True)
+    return df.sort_values(["prompt_variant", "model", "dataset", "subset", "method"]).reset_index(drop=True)
 
 
 def overall(df: pd.DataFrame) -> pd.DataFrame:
-    """The one row per (model, dataset, method) that the headline table reports."""
+    """The one row per (model, dataset, method, variant) that the F1 tables report."""
     counts = df.groupby(["model", "dataset"], observed=True)["subset"].transform("nunique")
     return df[(df["subset"] == "all") | (counts == 1)]
 
 
-def f1_markdown(df: pd.DataFrame) -> str:
-    """``| Model | Method | dataset ... |`` with F1 to 4 decimals, best per model and dataset in bold."""
-    top = overall(df)
+def _f1_table(top: pd.DataFrame) -> list[str]:
     datasets = list(dict.fromkeys(top["dataset"]))
     lines = ["| Model | Method | " + " | ".join(datasets) + " |", "|---|---|" + "---|" * len(datasets)]
     for model, group in top.groupby("model", sort=False, observed=True):
@@ -66,21 +68,38 @@ def f1_markdown(df: pd.DataFrame) -> str:
                 cells.append(f"**{v:.4f}**" if v == best[d] and v > 0 else f"{v:.4f}")
             lines.append(f"| {model if first else ''} | {METHOD_LABELS[method]} | " + " | ".join(cells) + " |")
             first = False
+    return lines
+
+
+def f1_markdown(df: pd.DataFrame) -> str:
+    """``| Model | Method | dataset ... |`` with F1 to 4 decimals (best per model and dataset in
+    bold): the headline prompt variant first, other variants after it, reported separately."""
+    top = overall(df)
+    variants = list(dict.fromkeys(top["prompt_variant"]))
+    blocks = []
+    for i, variant in enumerate(variants):
+        part = top[top["prompt_variant"] == variant]
+        head = [] if i == 0 else [f"F1 with {VARIANT_NOTES.get(variant, variant)}, reported separately:", ""]
+        blocks.append("\n".join(head + _f1_table(part)))
     n = top.groupby("dataset", observed=True)["n"].max()
-    note = ", ".join(f"{d}: n = {int(n[d])}" for d in datasets)
-    return "\n".join(lines) + f"\n\nF1 (SQuAD token F1, mean over questions; {note}).\n"
+    note = ", ".join(f"{d}: n = {int(n[d])}" for d in dict.fromkeys(top["dataset"]))
+    first = variants[0] if variants else "reference"
+    return "\n\n".join(blocks) + (
+        f"\n\nF1 (SQuAD token F1, mean over questions; {note}); the first table uses "
+        f"{VARIANT_NOTES.get(first, first)}.\n")
 
 
 def f1_plot(df: pd.DataFrame, out: Path) -> None:
-    """Bar charts of F1 by method, one panel per model x dataset."""
+    """Bar charts of F1 by method (headline prompt variant), one panel per model x dataset."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     top = overall(df)
+    top = top[top["prompt_variant"] == top["prompt_variant"].iloc[0]] if len(top) else top
     panels = list(top.groupby(["model", "dataset"], sort=False, observed=True))
-    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.6), squeeze=False)
+    fig, axes = plt.subplots(1, max(1, len(panels)), figsize=(4.2 * max(1, len(panels)), 3.6), squeeze=False)
     for ax, ((model, dataset), group) in zip(axes[0], panels):
         group = group.sort_values("method")
         ax.bar([METHOD_LABELS[m].replace(" (", "\n(") for m in group["method"]], group["f1"], color="#4C72B0")
@@ -96,7 +115,7 @@ def f1_plot(df: pd.DataFrame, out: Path) -> None:
     plt.close(fig)
 
 
-def write_report(runs: Sequence[tuple[str, str, str, Path]], csv: Path, markdown: Path, plot: Path) -> pd.DataFrame:
+def write_report(runs: Sequence[Run], csv: Path, markdown: Path, plot: Path) -> pd.DataFrame:
     """Write metrics.csv, f1.md and the F1 plot."""
     df = metrics_table(runs)
     with atomic_path(csv) as tmp:
