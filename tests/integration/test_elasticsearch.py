@@ -6,7 +6,6 @@ Set ES_API_KEY as well when the server needs an API key.
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import time
@@ -17,35 +16,17 @@ import pytest
 
 from parametric_rag.retrieval import RetrievalError, build_index, compare_runs, open_retriever
 from parametric_rag.retrieval.elasticsearch_backend import connect
+from retrieval_corpus import PASSAGES as CORPUS
+from retrieval_corpus import write_corpus
 
 ES_URL = os.environ.get("ES_URL")
 UNREACHABLE = "http://127.0.0.1:9"  # the discard port: nothing listens there
 
 
-PASSAGES = [  # (pid, text, title)
-    ("1", "Aaron is a prophet and the brother of Moses in the Abrahamic religions.", "Aaron"),
-    ("2", "Moses led the Israelites out of Egypt across the Red Sea.", "Moses"),
-    ("3", "The Nile is the longest river in Africa and flows through Egypt.", "Nile"),
-    ("4", "Cairo is the capital of Egypt and its largest city.", "Cairo"),
-    ("5", "The plains animal is an African equine with black and white stripes.", "Zebra"),
-    ("6", "A photographer spent years following the herds of the savanna, including a zebra.", "Wildlife photography"),
-    ("7", "São Paulo is the most populous city in Brazil.", "São Paulo"),
-    ("8", "About 1,400 people attended the festival in 2010.", "Festival"),
-    ("9", 'The novel "Running Dogs" was written in a "hurry".', "Dog Soldiers"),
-    ("10", "Dogs are domesticated descendants of wolves.", "Dog"),
-    ("11", "The owner's houses were sold.", "Real estate"),
-    ("12", "Quantum mechanics describes nature at the smallest scales.", "Quantum mechanics"),
+PASSAGES = CORPUS + [  # two identical passages: ties are broken by pid on both backends
     ("13", "Lighthouses guide ships.", "Lighthouse"),
     ("14", "Lighthouses guide ships.", "Lighthouse"),
 ]
-
-
-def write_corpus(path: Path, rows) -> Path:
-    with open(path, "w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f, delimiter="\t", lineterminator="\n")
-        writer.writerow(("id", "text", "title"))
-        writer.writerows(rows)
-    return path
 
 
 def _server_up(url: str) -> bool:

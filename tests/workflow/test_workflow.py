@@ -177,3 +177,31 @@ def test_import_source_through_snakemake(tiny_workflow):
     assert [r["question"] for r in out] == [r["question"] for r in records]
     assert all(len(r["augment"]) == 3 for r in out)
     assert out[0]["augment"][0]["rewrite"] == records[0]["augment"][0]["llama-smollm2-135m-instruct_rewrite"]
+
+
+def test_download_and_unpack_rules(tiny_workflow, tmp_path):
+    """The download rules on file:// URLs: a plain file and a zip member; the first download's
+    checksum is recorded and a changed source is refused on the next download."""
+    import zipfile
+
+    root = tiny_workflow
+    src = ROOT / "tests/fixtures/raw/popqa/popQA.tsv"
+    archive = tmp_path / "dump.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.write(src, "data/popQA.tsv")
+    write_config(root / "dl.yaml", root / "tiny.yaml", downloads={
+        "plain": {"url": src.as_uri(), "files": {"popQA.tsv": None}},
+        "zipped": {"url": archive.as_uri(), "files": {"popQA.tsv": "data/popQA.tsv"}},
+    })
+    targets = ["results/raw/plain/popQA.tsv", "results/raw/zipped/popQA.tsv"]
+    snakemake(root, "--cores", "1", *targets, "--configfile", "dl.yaml")
+    for t in targets:
+        assert (root / t).read_bytes() == src.read_bytes()
+    record = (root / "results/downloads/zipped.sha256").read_text()
+    assert len(record.split()[0]) == 64
+    with zipfile.ZipFile(archive, "w") as zf:  # the "server" now serves other bytes
+        zf.writestr("data/popQA.tsv", "changed")
+    proc = snakemake(root, "--cores", "1", "results/raw/zipped/popQA.tsv", "--configfile", "dl.yaml",
+                     "--forcerun", "download", check=False)
+    assert proc.returncode != 0
+    assert "checksum" in (root / "logs/download/zipped/dump.zip.log").read_text().lower()

@@ -6,7 +6,6 @@ The CLI (and so every Snakemake rule) calls these with paths and plain options o
 from __future__ import annotations
 
 import logging
-import math
 from pathlib import Path
 from typing import Any, Sequence
 

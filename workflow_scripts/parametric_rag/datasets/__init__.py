@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -176,6 +176,18 @@ def answers_or_error(answers: Iterable[str], path: Path, where: str, field: str)
 def dedupe(items: Iterable[str]) -> list[str]:
     """Drop repeated items, keeping the first occurrence's order."""
     return list(dict.fromkeys(items))
+
+
+def identified_records(path: Path, id_field: str) -> Iterator[tuple[dict, str, str, str]]:
+    """(record, label, qid, question) for each record of a JSON list keyed by ``id_field``;
+    a missing or repeated id, or a missing question, is an error naming file, record and field."""
+    seen: set[str] = set()
+    for i, record in enumerate(read_json_list(path)):
+        qid = require_text(record, id_field, path, record_label(i))
+        where = record_label(i, qid)
+        question = require_text(record, "question", path, where)
+        check_unique(seen, qid, path, where, id_field)
+        yield record, where, qid, question
 
 
 def read_json_list(path: Path) -> list:

@@ -4,15 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from parametric_rag.datasets import (
-    answers_or_error,
-    check_unique,
-    read_json_list,
-    record_label,
-    require,
-    require_text,
-    str_list,
-)
+from parametric_rag.datasets import answers_or_error, identified_records, require, str_list
 from parametric_rag.io import InputError
 from parametric_rag.records import Question
 
@@ -21,11 +13,7 @@ def load(files: dict[str, Path]) -> list[Question]:
     """Read the CWQ JSON list in file order."""
     path = files["questions"]
     questions: list[Question] = []
-    seen: set[str] = set()
-    for i, record in enumerate(read_json_list(path)):
-        qid = require_text(record, "ID", path, record_label(i))
-        where = record_label(i, qid)
-        question = require_text(record, "question", path, where)
+    for record, where, qid, question in identified_records(path, "ID"):
         answers: list[str] = []
         entries = require(record, "answers", list, path, where, "a list of {answer, aliases}")
         for j, entry in enumerate(entries):
@@ -43,7 +31,6 @@ def load(files: dict[str, Path]) -> list[Question]:
                 )
             answers.append(answer)
             answers.extend(str_list(entry["aliases"], path, where, f"{field}.aliases"))
-        check_unique(seen, qid, path, where, "ID")
         questions.append(
             {
                 "qid": qid,

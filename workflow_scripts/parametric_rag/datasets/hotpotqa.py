@@ -8,12 +8,9 @@ from parametric_rag.datasets import (
     FORMATS,
     answers_or_error,
     check_subset,
-    check_unique,
     golden_passages,
-    read_json_list,
-    record_label,
+    identified_records,
     require,
-    require_text,
 )
 from parametric_rag.records import Question
 
@@ -23,15 +20,10 @@ def load(files: dict[str, Path]) -> list[Question]:
     path = files["questions"]
     subsets = FORMATS["hotpotqa"].subsets
     questions: list[Question] = []
-    seen: set[str] = set()
-    for i, record in enumerate(read_json_list(path)):
-        qid = require_text(record, "_id", path, record_label(i))
-        where = record_label(i, qid)
-        question = require_text(record, "question", path, where)
+    for record, where, qid, question in identified_records(path, "_id"):
         answer = require(record, "answer", str, path, where, "a string")
         subset = check_subset(record.get("type"), subsets, path, where, "type")
         passages = golden_passages(record, "", path, where)
-        check_unique(seen, qid, path, where, "_id")
         questions.append(
             {
                 "qid": qid,

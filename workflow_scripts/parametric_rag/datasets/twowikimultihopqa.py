@@ -9,9 +9,8 @@ from parametric_rag.datasets import (
     FORMATS,
     answers_or_error,
     check_subset,
-    check_unique,
     golden_passages,
-    read_json_list,
+    identified_records,
     record_label,
     require,
     require_text,
@@ -46,11 +45,7 @@ def load(files: dict[str, Path]) -> list[Question]:
     aliases = read_aliases(files["aliases"])
     subsets = FORMATS["2wikimultihopqa"].subsets
     questions: list[Question] = []
-    seen: set[str] = set()
-    for i, record in enumerate(read_json_list(path)):
-        qid = require_text(record, "_id", path, record_label(i))
-        where = record_label(i, qid)
-        question = require_text(record, "question", path, where)
+    for record, where, qid, question in identified_records(path, "_id"):
         answer = require(record, "answer", str, path, where, "a string")
         answer_id = record.get("answer_id")
         if answer_id is not None and not isinstance(answer_id, str):
@@ -67,7 +62,6 @@ def load(files: dict[str, Path]) -> list[Question]:
             answers = answers_or_error([answer], path, where, "answer")
         subset = check_subset(record.get("type"), subsets, path, where, "type")
         passages = golden_passages(record, " ", path, where)
-        check_unique(seen, qid, path, where, "_id")
         questions.append(
             {
                 "qid": qid,
