@@ -172,13 +172,15 @@ def infer(model_ref: str, method: str, augmented: Sequence[Path], out_dir: Path,
     model, tokenizer = load_model(model_ref, device, dtype), load_tokenizer(model_ref)
     source = METHODS[method].parameters
     deltas: Any = None
+    parameter_files: list = []  # what the parameters came from, for the provenance record
     if source == "lora":
-        deltas = LoraDeltas(manifests)
+        deltas, parameter_files = LoraDeltas(manifests), list(manifests)
     elif source == "translator":
         if not translator:
             raise ValueError(f"method {method!r} needs a translator checkpoint")
-        deltas = translator_deltas(model, tokenizer, Path(translator["checkpoint"]), **{k: v for k, v in translator.items() if k != "checkpoint"})
-        manifests = [translator["checkpoint"]]
+        options = {k: v for k, v in translator.items() if k != "checkpoint"}
+        deltas = translator_deltas(model, tokenizer, Path(translator["checkpoint"]), **options)
+        parameter_files = [translator["checkpoint"]]
     preds = predict(model, tokenizer, records, method=method, cot=cot, fewshot=fewshot, max_new_tokens=max_new_tokens,
                     batch_size=batch_size, deltas=deltas, prompt_variant=prompt_variant)
     metrics = aggregate(preds)
@@ -186,7 +188,7 @@ def infer(model_ref: str, method: str, augmented: Sequence[Path], out_dir: Path,
     for p in preds:
         subsets.setdefault(p["subset"], []).append(p)
     metrics["subsets"] = {name: aggregate(rows) for name, rows in subsets.items()}
-    metrics["provenance"] = provenance(settings or {}, list(augmented) + list(manifests))
+    metrics["provenance"] = provenance(settings or {}, list(augmented) + parameter_files)
     write_jsonl(out_dir / "predictions.jsonl", preds)
     write_json(out_dir / "metrics.json", metrics)
     log.info("%s: n=%d em=%.4f f1=%.4f", method, metrics["n"], metrics["em"], metrics["f1"])
