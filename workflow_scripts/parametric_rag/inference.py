@@ -9,7 +9,8 @@ from typing import Any, Callable, Sequence
 from tqdm import tqdm
 
 from .generation import batches, generate
-from .lora.inject import DeltaInjector, Factors
+from .lora.inject import DeltaInjector
+from .lora.merge import Factors
 from .metrics import score
 from .prompts import prompt_ids, prompt_text
 from .records import Augmented

@@ -9,7 +9,7 @@ import logging
 from pathlib import Path
 from typing import Any, Sequence
 
-from .io import read_json, read_jsonl, write_json, write_jsonl
+from .io import read_jsonl, write_json, write_jsonl
 
 log = logging.getLogger(__name__)
 
@@ -209,12 +209,12 @@ def translator_samples(shards: Sequence[TranslatorShard], tokenizer: Any, *, sam
     import random
 
     from .lora.sequences import training_sequences
+    from .lora.store import adapter_index
     from .translator.train import Sample
 
     by_subset: dict[tuple[str, str], list[tuple[dict, list[Path], bool, str | None]]] = {}
     for dataset, manifest, augmented, cot, fewshot in shards:
-        adapters = {q["qid"]: [Path(manifest).parent / a["path"] for a in q["adapters"]]
-                    for q in read_json(manifest)["questions"]}
+        adapters = adapter_index([manifest])
         for record in read_jsonl(augmented):
             by_subset.setdefault((dataset, record["subset"]), []).append((record, adapters[record["qid"]], cot, fewshot))
     rng = random.Random(seed)

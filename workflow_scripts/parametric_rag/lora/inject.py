@@ -12,9 +12,9 @@ from typing import Any, Sequence
 import torch
 
 from . import TARGET_MODULES
+from .merge import Factors
 
 PATTERN = re.compile(r"layers\.(\d+)\.mlp\.(\w+)$")
-Factors = dict[tuple[int, str], tuple[torch.Tensor, torch.Tensor]]
 
 
 def projection_modules(model: Any, targets: Sequence[str] = TARGET_MODULES) -> dict[tuple[int, str], torch.nn.Module]:

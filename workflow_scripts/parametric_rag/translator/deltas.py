@@ -6,8 +6,9 @@ from typing import Any, Sequence
 
 import torch
 
+from ..lora.merge import Factors, cat_merge
 from ..records import Augmented
-from .module import Factors, ParameterTranslator
+from .module import ParameterTranslator, rows
 from .train import passage_embedding
 
 
@@ -30,12 +31,9 @@ class TranslatorDeltas:
                 continue
             emb = passage_embedding(self.model, self.tokenizer, passages)
             factors = self.translator(emb.to(next(self.translator.parameters()).device))
-            merged: Factors = {}
             n = len(passages)
-            for key, (a, b) in factors.items():
-                if self.merge == "mean_ab":
-                    merged[key] = (a.mean(0), b.mean(0) * self.scaling)
-                else:  # mean of B_i A_i: concatenate along the rank with weights 1/n
-                    merged[key] = (torch.cat(list(a), 0), torch.cat(list(b), 1) * (self.scaling / n))
-            out.append(merged)
+            if self.merge == "mean_ab":
+                out.append({key: (a.mean(0), b.mean(0) * self.scaling) for key, (a, b) in factors.items()})
+            else:  # mean of B_i A_i: PRAG's cat merge of the per-passage factors with weights 1/n
+                out.append(cat_merge([(row, self.scaling) for row in rows(factors, n)], [1 / n] * n))
         return out

@@ -16,9 +16,9 @@ from torch.nn import functional as F
 
 from ..lora import TARGET_MODULES
 from ..lora.inject import projection_modules
+from ..lora.merge import Factors
 
 INIT_STD = 1e-7
-Factors = dict[tuple[int, str], tuple[torch.Tensor, torch.Tensor]]
 
 
 def _linear(n_in: int, n_out: int) -> nn.Linear:
@@ -84,12 +84,12 @@ class ParameterTranslator(nn.Module):
         shapes = {k: (m.in_features, m.out_features) for k, m in projection_modules(model, targets).items()}
         return cls(shapes, model.config.hidden_size, rank, width)
 
-    def forward(self, x: torch.Tensor) -> dict[tuple[int, str], tuple[torch.Tensor, torch.Tensor]]:
+    def forward(self, x: torch.Tensor) -> Factors:
         """``{(layer, module): (A (n x r x in), B (n x out x r))}`` for hidden states ``x`` (n x h)."""
         return {(layer, module): self.projector[f"{module}_{layer}"](x) for layer, module in self.keys}
 
 
-def rows(factors: dict[tuple[int, str], tuple[torch.Tensor, torch.Tensor]], n: int) -> list[Factors]:
+def rows(factors: Factors, n: int) -> list[Factors]:
     """Split batched translator output into one factor dict per input row."""
     return [{k: (a[i], b[i]) for k, (a, b) in factors.items()} for i in range(n)]
 

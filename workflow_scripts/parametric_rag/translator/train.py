@@ -20,7 +20,7 @@ from tqdm import tqdm
 
 from ..lora.adapter import read_factors
 from ..lora.inject import DeltaInjector
-from .module import ParameterTranslator
+from .module import ParameterTranslator, rows
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ def distillation_loss(model: Any, injector: DeltaInjector, translator: Parameter
         injector.set([trained], scaling)
         teacher = model(input_ids=ids, labels=ids)
     generated = translator(embedding.to(device))
-    row = {k: (a[0], b[0]) for k, (a, b) in generated.items()}
+    row = rows(generated, 1)[0]
     injector.set([row], scaling if weights.delta_scaling == "peft" else 1.0)
     student = model(input_ids=ids, labels=ids)
     injector.clear()
