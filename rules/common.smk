@@ -209,7 +209,7 @@ def translator_training_args(wc):
     ]
     for d in translator_datasets(config):
         s = dataset_settings(config, d, wc.model)
-        prompt = f"cot:{s['fewshot']}" if s["cot"] else "direct"
+        prompt = ("cot:" + s["fewshot"] if s["fewshot"] else "cot") if s["cot"] else "direct"
         for manifest, augmented in zip(lora_manifests(wc.model, d, "translator"), augmented_shards(wc.model, d, "translator")):
             args.append(f"--shard {d} {manifest} {augmented} {prompt}")
     return " ".join(args)

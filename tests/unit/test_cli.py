@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -34,3 +35,19 @@ def test_bad_data_is_one_clear_line(tmp_path):
     assert "Traceback" not in proc.stderr
     assert "questions.json" in proc.stderr and "answer" in proc.stderr
     assert not (tmp_path / "q.jsonl").exists()
+
+
+@pytest.mark.parametrize("prompt, cot, fewshot", [("direct", False, None), ("cot", True, None),
+                                                  ("cot:hotpotqa", True, "hotpotqa")])
+def test_translator_shard_prompt(prompt, cot, fewshot):
+    args = build_parser().parse_args(["train-translator", "--model", "m", "--out-dir", "o",
+                                      "--shard", "popqa", "m.json", "a.jsonl", "direct", "--shard", "2wiki", "m2.json", "a2.jsonl", prompt])
+    assert args.shard[1] == ("2wiki", Path("m2.json"), Path("a2.jsonl"), cot, fewshot)
+    assert args.shard[0][3:] == (False, None)
+
+
+@pytest.mark.parametrize("prompt", ["cot:None", "cot:", "direct:hotpotqa", "cotx", "Direct"])
+def test_translator_shard_prompt_rejects(prompt, capsys):
+    with pytest.raises(SystemExit) as e:
+        build_parser().parse_args(["train-translator", "--model", "m", "--out-dir", "o", "--shard", "d", "m", "a", prompt])
+    assert e.value.code == 2 and "PROMPT" in capsys.readouterr().err

@@ -40,6 +40,22 @@ def test_dry_run_profiles(workflow_copy, profile):
     assert job_counts(out)["infer"] == 16
 
 
+def test_translator_shards_carry_their_prompt(workflow_copy, tmp_path):
+    """Each translator shard names its prompt: direct, or CoT with (or without) few-shot examples."""
+    import yaml
+
+    datasets = yaml.safe_load((workflow_copy / "config.yaml").read_text())["datasets"]
+    no_shots = {**datasets["fictional-2wiki"], "fewshot": None}
+    for two_wiki, prompt in ((datasets["fictional-2wiki"], "cot:2wikimultihopqa"), (no_shots, "cot")):
+        config = write_config(tmp_path / "c.yaml", workflow_copy / "config.yaml",
+                              datasets={"fictional-2wiki": two_wiki},
+                              translator={"datasets": ["fictional-popqa", "fictional-2wiki"]})
+        out = snakemake(workflow_copy, "-n", "-p", "--cores", "2", "--configfile", str(config)).stdout
+        command = next(line for line in out.splitlines() if "train-translator" in line)
+        assert " results/augmented/smollm2-135m/fictional-popqa/translator/shard-000.jsonl direct" in command
+        assert f" results/augmented/smollm2-135m/fictional-2wiki/translator/shard-000.jsonl {prompt} " in command
+
+
 def test_lint_is_clean(workflow_copy):
     proc = snakemake(workflow_copy, "--lint", check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr

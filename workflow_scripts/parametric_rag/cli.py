@@ -35,6 +35,23 @@ def _json(text: str) -> dict:
     return value
 
 
+FEWSHOT = ["2wikimultihopqa", "hotpotqa"]
+
+
+class _TranslatorShard(argparse.Action):
+    """``--shard DATASET MANIFEST AUGMENTED PROMPT`` -> (dataset, manifest, augmented, cot, fewshot);
+    PROMPT is ``direct``, ``cot`` or ``cot:<fewshot>``."""
+
+    def __call__(self, parser, namespace, values, option_string=None):  # type: ignore[override]
+        dataset, manifest, augmented, prompt = values
+        style, _, fewshot = prompt.partition(":")
+        if not (prompt == "direct" or (style == "cot" and (prompt == "cot" or fewshot in FEWSHOT))):
+            parser.error(f"{option_string} PROMPT: expected 'direct', 'cot' or 'cot:<{'|'.join(FEWSHOT)}>', got {prompt!r}")
+        shards = list(getattr(namespace, self.dest) or [])
+        shards.append((dataset, Path(manifest), Path(augmented), style == "cot", fewshot or None))
+        setattr(namespace, self.dest, shards)
+
+
 def _model_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", required=True, help="checkpoint directory or Hugging Face id")
     p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda, cuda:N")
@@ -44,7 +61,7 @@ def _model_args(p: argparse.ArgumentParser) -> None:
 
 def _dataset_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--cot", action="store_true", help="chain-of-thought prompts")
-    p.add_argument("--fewshot", default=None, choices=["2wikimultihopqa", "hotpotqa"], help="few-shot examples (CoT)")
+    p.add_argument("--fewshot", default=None, choices=FEWSHOT, help="few-shot examples (CoT)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -167,8 +184,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("train-translator", help="train DyPRAG's parameter translator from encoded translator splits")
     _model_args(p)
-    p.add_argument("--shard", nargs=4, action="append", required=True, metavar=("DATASET", "MANIFEST", "AUGMENTED", "PROMPT"),
-                   help="an encoded translator shard; PROMPT is 'direct' or 'cot:<fewshot>'")
+    p.add_argument("--shard", nargs=4, action=_TranslatorShard, required=True, metavar=("DATASET", "MANIFEST", "AUGMENTED", "PROMPT"),
+                   help="an encoded translator shard (repeatable); PROMPT is 'direct', 'cot' or 'cot:<fewshot>'")
     p.add_argument("--epochs", type=int, default=1)
     p.add_argument("--lr", type=float, default=1e-5)
     p.add_argument("--width", type=int, default=32, help="hidden width p of each hypernetwork")
@@ -257,11 +274,7 @@ def run(args: argparse.Namespace) -> None:
                     device=args.device, dtype=args.dtype, manifests=args.manifests, translator=args.translator,
                     settings=args.settings)
     elif c == "train-translator":
-        shards = []
-        for dataset, manifest, augmented, prompt in args.shard:
-            cot = prompt.startswith("cot")
-            shards.append((dataset, Path(manifest), Path(augmented), cot, prompt.split(":", 1)[1] if ":" in prompt else None))
-        steps.train_translator(args.model, shards, args.out_dir, epochs=args.epochs, lr=args.lr, width=args.width,
+        steps.train_translator(args.model, args.shard, args.out_dir, epochs=args.epochs, lr=args.lr, width=args.width,
                                rank=args.rank, sample_rate=args.sample_rate, seed=args.seed, kl_weight=args.kl_weight,
                                mse_weight=args.mse_weight, delta_scaling=args.delta_scaling, device=args.device,
                                dtype=args.dtype)
