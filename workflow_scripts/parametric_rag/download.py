@@ -58,11 +58,12 @@ def download(
     scheme = urllib.parse.urlsplit(url).scheme.lower()
     if scheme not in ("http", "https", "file"):
         raise ValueError(f"unsupported URL scheme {scheme!r} in {url!r}; use http(s):// or file://")
+    recorded = read_record(record) if record is not None and Path(record).exists() else None
     expected, source = None, None
     if sha256 is not None:
         expected, source = _normalise(sha256, "the published checksum"), "published checksum"
-    elif record is not None and Path(record).exists():
-        expected, source = read_record(record), f"checksum recorded in {record}"
+    elif recorded is not None:
+        expected, source = recorded, f"checksum recorded in {record}"
 
     log.info("downloading %s -> %s", url, dest)
     with atomic_path(dest) as tmp:
@@ -72,7 +73,7 @@ def download(
                 f"checksum mismatch for {url}: expected {expected} ({source}), got {digest}; "
                 f"{dest} was not written"
             )
-    if record is not None and (not Path(record).exists() or read_record(record) != digest):
+    if record is not None and recorded != digest:
         write_text(record, f"{digest}  {dest.name}\n")
         log.info("recorded sha256 %s in %s", digest, record)
     log.info("sha256 %s %s", digest, "verified" if expected else "(first download)")
@@ -93,17 +94,17 @@ def extract(archive: str | os.PathLike, member: str | None, dest: str | os.PathL
     ``member=None`` is copied as it is.
     """
     archive, dest = Path(archive), Path(dest)
-    name = archive.name.lower()
-    if member is None and not _is_archive(archive):
+    kind = _archive_kind(archive)
+    if member is None and kind is None:
         with open(archive, "rb") as src:
             _copy(src, dest, archive.stat().st_size)
-    elif name.endswith(".zip") or (not _is_tar_name(name) and zipfile.is_zipfile(archive)):
+    elif kind == "zip":
         with zipfile.ZipFile(archive) as zf:
             files = [i.filename for i in zf.infolist() if not i.is_dir()]
             info = zf.getinfo(_pick(archive, member, files))
             with zf.open(info) as src:
                 _copy(src, dest, info.file_size)
-    elif _is_tar_name(name) or (not name.endswith(".gz") and tarfile.is_tarfile(archive)):
+    elif kind == "tar":
         with tarfile.open(archive, "r:*") as tf:
             members = {_tar_name(m.name): m for m in tf.getmembers() if m.isfile()}
             info = members[_pick(archive, member, list(members))]
@@ -111,7 +112,7 @@ def extract(archive: str | os.PathLike, member: str | None, dest: str | os.PathL
             assert src is not None  # a regular file always has a stream
             with src:
                 _copy(src, dest, info.size)
-    elif name.endswith(".gz"):
+    elif kind == "gz":
         with gzip.open(archive, "rb") as src:
             _copy(src, dest, None)
     else:
@@ -119,14 +120,17 @@ def extract(archive: str | os.PathLike, member: str | None, dest: str | os.PathL
     return dest
 
 
-def _is_archive(path: Path) -> bool:
-    """Whether ``path`` is a zip, tar or gzip file, by name or by content."""
+def _archive_kind(path: Path) -> str | None:
+    """``zip``, ``tar`` (compressed or not) or ``gz`` (one gzipped file), by name, else by content;
+    ``None`` for a plain file."""
     name = path.name.lower()
-    if name.endswith((".zip", ".gz", ".tgz")) or _is_tar_name(name):
-        return True
+    if name.endswith(".zip") or (not _is_tar_name(name) and zipfile.is_zipfile(path)):
+        return "zip"
+    if _is_tar_name(name) or (not name.endswith(".gz") and tarfile.is_tarfile(path)):
+        return "tar"
     with open(path, "rb") as f:
-        magic = f.read(2)
-    return magic == b"\x1f\x8b" or zipfile.is_zipfile(path) or tarfile.is_tarfile(path)
+        gzipped = f.read(2) == b"\x1f\x8b"
+    return "gz" if name.endswith(".gz") or gzipped else None
 
 
 def _fetch(url: str, tmp: Path, label: str) -> str:
