@@ -95,18 +95,23 @@ def write_jsonl(path: str | os.PathLike, records: Iterable[dict]) -> int:
     return n
 
 
-def read_jsonl(path: str | os.PathLike) -> list[dict]:
-    """Read a JSON Lines file; an unparsable line is an error naming file and line."""
-    records = []
+def iter_jsonl(path: str | os.PathLike) -> Iterator[tuple[int, Any]]:
+    """(line number, value) for each non-blank line of a JSON Lines file; an unparsable line
+    is an error naming file and line."""
     with open(path, encoding="utf-8") as f:
         for lineno, line in enumerate(f, 1):
             if not line.strip():
                 continue
             try:
-                records.append(json.loads(line))
+                value = json.loads(line)
             except json.JSONDecodeError as e:
                 raise InputError(path, f"line {lineno}", None, f"not valid JSON ({e.msg})") from e
-    return records
+            yield lineno, value
+
+
+def read_jsonl(path: str | os.PathLike) -> list[dict]:
+    """Read a JSON Lines file; an unparsable line is an error naming file and line."""
+    return [value for _, value in iter_jsonl(path)]
 
 
 def sha256_file(path: str | os.PathLike, chunk: int = 1 << 20) -> str:

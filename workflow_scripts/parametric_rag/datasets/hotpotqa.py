@@ -6,7 +6,6 @@ from pathlib import Path
 
 from parametric_rag.datasets import (
     FORMATS,
-    answers_or_error,
     check_subset,
     golden_passages,
     identified_records,
@@ -28,7 +27,7 @@ def load(files: dict[str, Path]) -> list[Question]:
             {
                 "qid": qid,
                 "question": question,
-                "answers": answers_or_error([answer], path, where, "answer"),
+                "answers": [answer],
                 "subset": subset,
                 "golden_passages": passages,
             }

@@ -16,13 +16,11 @@ def split_questions(
     by_subset: Mapping[str, list[Question]],
     sample: int,
     translator: tuple[int, int],
-    *,
-    allow_overlap: bool = False,
 ) -> dict[str, list[Question]]:
     """``{"eval": ..., "translator": ...}``, each the subsets' slices concatenated in order.
 
-    Overlapping slices (e.g. ``sample=-1`` with a non-empty translator range) are an error
-    unless ``allow_overlap``; pass ``translator=(0, 0)`` when no translator set is wanted.
+    Overlapping slices (e.g. ``sample=-1`` with a non-empty translator range) are an error;
+    pass ``translator=(0, 0)`` when no translator set is wanted.
     """
     if isinstance(sample, bool) or not isinstance(sample, int) or sample < -1:
         raise ValueError(f"sample must be -1 (all) or a count >= 0, got {sample!r}")
@@ -35,7 +33,7 @@ def split_questions(
     for subset, questions in by_subset.items():
         n_eval = len(questions) if sample == -1 else min(sample, len(questions))
         train = range(start, min(end, len(questions)))
-        if not allow_overlap and train and train.start < n_eval:
+        if train and train.start < n_eval:
             raise ValueError(
                 f"subset {subset!r}: translator questions [{start}, {end}) overlap the "
                 f"{n_eval} evaluation questions (sample={sample}); choose a translator range "

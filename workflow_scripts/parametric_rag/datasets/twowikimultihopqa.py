@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from parametric_rag.datasets import (
@@ -16,26 +15,19 @@ from parametric_rag.datasets import (
     require_text,
     str_list,
 )
-from parametric_rag.io import InputError
+from parametric_rag.io import InputError, iter_jsonl
 from parametric_rag.records import Question
 
 
 def read_aliases(path: Path) -> dict[str, list[str]]:
     """``Q_id -> aliases`` from the JSON Lines file (a later line wins, as in the reference)."""
     aliases: dict[str, list[str]] = {}
-    with open(path, encoding="utf-8") as f:
-        for lineno, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            where = f"line {lineno}"
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise InputError(path, where, None, f"not valid JSON ({e.msg})") from None
-            qid = require_text(record, "Q_id", path, where)
-            where = record_label(where, qid)
-            value = require(record, "aliases", list, path, where, "a list of strings")
-            aliases[qid] = str_list(value, path, where, "aliases")
+    for lineno, record in iter_jsonl(path):
+        where = f"line {lineno}"
+        qid = require_text(record, "Q_id", path, where)
+        where = record_label(where, qid)
+        value = require(record, "aliases", list, path, where, "a list of strings")
+        aliases[qid] = str_list(value, path, where, "aliases")
     return aliases
 
 
@@ -59,7 +51,7 @@ def load(files: dict[str, Path]) -> list[Question]:
                 )
             answers = answers_or_error(aliases[answer_id], path, where, "answer_id (aliases)")
         else:
-            answers = answers_or_error([answer], path, where, "answer")
+            answers = [answer]
         subset = check_subset(record.get("type"), subsets, path, where, "type")
         passages = golden_passages(record, " ", path, where)
         questions.append(
