@@ -19,6 +19,7 @@ from parametric_rag.retrieval import (
     compare_runs,
     iter_corpus,
     open_retriever,
+    tied_at_cut,
 )
 from parametric_rag.retrieval.analyzer import analyze
 from retrieval_corpus import PASSAGES, write_corpus
@@ -295,3 +296,9 @@ def test_compare_files_matches_by_qid(tmp_path):
     c = run("c.jsonl", [("q1", ["1", "2"])])
     with pytest.raises(InputError, match="missing"):
         compare_files(a, c, 2)
+
+
+def test_a_search_asks_for_more_hits_only_while_the_last_ties_with_the_kth():
+    assert tied_at_cut([3.0, 2.0, 2.0, 2.0], limit=4, k=2)
+    assert not tied_at_cut([3.0, 2.0, 2.0], limit=4, k=2)  # fewer than asked for: there are no more
+    assert not tied_at_cut([3.0, 2.0, 2.0, 1.0], limit=4, k=2)  # the tie ends inside the fetched hits

@@ -8,8 +8,9 @@ with BM25 over ``title`` and ``txt`` combined by dis_max (tie_breaker 0.5), ties
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from .compare import compare_files, compare_runs
@@ -27,10 +28,12 @@ __all__ = [
     "open_retriever",
     "pid_sort_key",
     "rank_hits",
+    "tied_at_cut",
 ]
 
 BACKENDS = ("tantivy", "elasticsearch")
 TIE_BREAKER = 0.5  # multi_match best_fields tie_breaker of the reference
+EXTRA_HITS = 10  # fetched beyond k so that ties at the cut can be ordered by pid
 
 
 class RetrievalError(RuntimeError):
@@ -48,7 +51,7 @@ class Hit:
 
     def as_candidate(self) -> dict:
         """The ``Candidate`` record (see ``records.py``)."""
-        return {"pid": self.pid, "title": self.title, "text": self.text, "score": self.score}
+        return asdict(self)
 
 
 class Retriever(Protocol):
@@ -62,6 +65,12 @@ class Retriever(Protocol):
 def pid_sort_key(pid: str) -> tuple[int, int | str]:
     """Order passage ids numerically when they are integers, as text otherwise."""
     return (0, int(pid)) if pid.isascii() and pid.isdigit() else (1, pid)
+
+
+def tied_at_cut(scores: Sequence[float], limit: int, k: int) -> bool:
+    """Whether a search that asked for ``limit`` (> k) hits must ask for more: it got all of
+    them and the last still ties with the k-th, so tied hits beyond the limit may rank by pid."""
+    return len(scores) == limit and scores[-1] == scores[k - 1]
 
 
 def rank_hits(hits: list[Hit], k: int) -> list[Hit]:

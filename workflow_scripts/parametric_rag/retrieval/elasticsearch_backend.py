@@ -24,7 +24,7 @@ from elasticsearch import Elasticsearch, helpers
 from tqdm import tqdm
 
 from ..io import read_json, sha256_file, write_json
-from . import TIE_BREAKER, Hit, RetrievalError, rank_hits
+from . import EXTRA_HITS, TIE_BREAKER, Hit, RetrievalError, rank_hits, tied_at_cut
 from .corpus import iter_corpus
 
 DEFAULTS: dict[str, Any] = {
@@ -39,7 +39,6 @@ FIELDS = ("title", "txt")
 MAPPINGS = {"properties": {field: {"type": "text", "analyzer": "english"} for field in FIELDS}}
 MSEARCH_BATCH = 64  # queries per msearch request
 BULK_RETRIES = 8  # retries of a bulk chunk rejected with 429, with exponential backoff
-_EXTRA_HITS = 10  # fetched beyond k so that ties at the cut can be ordered by pid
 
 
 def display_host(url: str) -> str:
@@ -219,11 +218,10 @@ class ElasticsearchRetriever:
         results: list[list[Hit]] = []
         for start in range(0, len(queries), MSEARCH_BATCH):
             batch = queries[start : start + MSEARCH_BATCH]
-            size = k + _EXTRA_HITS
+            size = k + EXTRA_HITS
             for query, raw in zip(batch, self._msearch(batch, size)):
                 limit = size
-                # Fetch more while the last fetched hit still ties with the k-th one.
-                while len(raw) == limit and raw[-1]["_score"] == raw[k - 1]["_score"]:
+                while tied_at_cut([h["_score"] for h in raw], limit, k):
                     limit *= 2
                     raw = self._msearch([query], limit)[0]
                 results.append(rank_hits([_hit(h) for h in raw], k))

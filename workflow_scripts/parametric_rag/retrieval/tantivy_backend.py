@@ -12,6 +12,7 @@ a non-empty field (the same for DPR, where every passage has a title and a text)
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import multiprocessing
 import os
@@ -25,7 +26,7 @@ import tantivy
 from tqdm import tqdm
 
 from ..io import InputError, atomic_path, read_json, sha256_file, write_json
-from . import TIE_BREAKER, Hit, RetrievalError, rank_hits
+from . import EXTRA_HITS, TIE_BREAKER, Hit, RetrievalError, rank_hits, tied_at_cut
 from .analyzer import ANALYZER_VERSION, DESCRIPTION, analyze
 from .corpus import iter_corpus
 
@@ -35,7 +36,6 @@ DEFAULT_HEAP_MB = 1024
 COMMIT_EVERY = 1_000_000  # documents between commits
 BATCH_DOCS = 1_000  # documents per analysis task when several workers analyse
 TEXT_FIELDS = ("title", "txt")
-_EXTRA_HITS = 10  # fetched beyond k so that ties at the cut can be ordered by pid
 
 
 def _is_unsigned(pid: str) -> bool:
@@ -117,7 +117,7 @@ def build_index(corpus: Path, out: Path, settings: dict, *, log: logging.Logger)
             "indexing %s with %s (%d writer threads, %d MB heap, %d analysis workers)",
             corpus, tantivy.__version__, threads, heap_bytes // 1_000_000, workers,
         )
-        analysed = _analysed(_chain(first, rows), pool, workers)
+        analysed = _analysed(itertools.chain([first], rows), pool, workers)
         n = _write_index(tmp, schema, analysed, numeric, corpus, heap_bytes, threads)
         manifest = {
             "backend": "tantivy",
@@ -182,11 +182,6 @@ def _add_documents(
     return n
 
 
-def _chain(first: Row, rest: Iterator[Row]) -> Iterator[Row]:
-    yield first
-    yield from rest
-
-
 def read_manifest(index_dir: Path) -> dict[str, Any]:
     """The manifest of a finished index; a stale or foreign index is a :class:`RetrievalError`."""
     path = index_dir / MANIFEST
@@ -243,13 +238,11 @@ class TantivyRetriever:
 
     def search_query(self, query: tantivy.Query, k: int) -> list[Hit]:
         """Top ``k`` hits of a prepared query, ties at equal score ordered by pid."""
-        limit = k + _EXTRA_HITS
-        while True:
-            raw = self._searcher.search(query, limit, count=False).hits
-            # Fetch more while the last fetched hit still ties with the k-th one.
-            if len(raw) < limit or raw[-1][0] < raw[k - 1][0]:
-                break
+        limit = k + EXTRA_HITS
+        raw = self._searcher.search(query, limit, count=False).hits
+        while tied_at_cut([score for score, _ in raw], limit, k):
             limit *= 2
+            raw = self._searcher.search(query, limit, count=False).hits
         hits = [self._hit(score, address) for score, address in raw]
         return rank_hits(hits, k)
 
