@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import tempfile
+from itertools import islice
 from pathlib import Path
 
-from parametric_rag.benchmark import generate
-from parametric_rag.io import read_jsonl
+from parametric_rag.augment.table import TableAugmenter
+from parametric_rag.benchmark import FILES, generate
 from parametric_rag.models import prepare_checkpoint
+from parametric_rag.retrieval.corpus import iter_corpus
 
 CACHE = Path(tempfile.gettempdir()) / "prag-bench"
 
@@ -21,15 +23,13 @@ def smollm2_checkpoint() -> Path:
 
 
 def passages(n: int) -> list[dict]:
-    """``n`` passages of the bundled benchmark with their published augmentation."""
+    """The first ``n`` corpus passages of the bundled benchmark with their published augmentation,
+    read as the pipeline reads them (corpus reader, ``augment.source: table``)."""
     bench = CACHE / "benchmark"
     if not (bench / "manifest.json").exists():
         generate(bench)
-    texts = {}
-    with open(bench / "corpus" / "psgs_w100.tsv", encoding="utf-8") as f:
-        next(f)
-        for line in f:
-            pid, text, _ = line.rstrip("\n").split("\t")
-            texts[pid] = text
-    rows = read_jsonl(bench / "augmentation" / "passages.jsonl")[:n]
-    return [{"pid": r["pid"], "passage": texts[r["pid"]], "rewrite": r["rewrite"], "qa": r["qa"]} for r in rows]
+    candidates = [{"pid": pid, "title": title, "text": text, "score": 0.0}
+                  for pid, text, title in islice(iter_corpus(bench / FILES["corpus"]), n)]
+    augmented = TableAugmenter(bench / FILES["augmentation"]).augment(candidates)
+    assert all(augmented), "every benchmark passage has a published augmentation"
+    return augmented

@@ -1,5 +1,6 @@
-"""PRAG encoding: the reference's loop (adapter reloaded from disk per passage, every sequence
-padded to 3000 tokens) against the pipeline's (in-memory reset, no padding), side by side.
+"""PRAG encoding: the reference's loop (base model loaded once, the initial adapter reloaded from
+disk per passage, every sequence padded to 3000 tokens) against the pipeline's (in-memory reset,
+no padding), side by side.
 
 Prints seconds per passage for each, the speed ratio, and the largest absolute difference
 between the two adapters' weights.
@@ -24,11 +25,13 @@ from parametric_rag.lora.train import train_passage
 from parametric_rag.models import load_model, load_tokenizer
 
 
-def reference_loop(model_dir: Path, init_dir: Path, seqs: list[list[int]], epochs: int, lr: float, pad_to: int) -> dict:
-    """One passage the reference's way: reload the initial adapter, pad to ``pad_to``, train."""
+def reference_loop(base: torch.nn.Module, init_dir: Path, seqs: list[list[int]], epochs: int, lr: float,
+                   pad_to: int) -> dict:
+    """One passage the reference's way: load the initial adapter onto the base model from disk,
+    pad to ``pad_to``, train, then unload the adapter (the base model is left as it was)."""
     from peft import PeftModel
 
-    model = PeftModel.from_pretrained(load_model(model_dir, "cpu"), init_dir, is_trainable=True)
+    model = PeftModel.from_pretrained(base, init_dir, is_trainable=True)
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=lr)
     model.train()
     for _ in range(epochs):
@@ -42,7 +45,9 @@ def reference_loop(model_dir: Path, init_dir: Path, seqs: list[list[int]], epoch
             model(input_ids=ids, attention_mask=mask, labels=labels).loss.backward()
             optimizer.step()
             optimizer.zero_grad()
-    return current_state(model)
+    state = current_state(model)
+    model.unload()
+    return state
 
 
 def main() -> None:
@@ -59,6 +64,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         init_dir = Path(tmp) / "init"
         create_initial_adapter(load_model(model_dir, "cpu"), shape, 42, init_dir)
+        base = load_model(model_dir, "cpu")
         fast_model = wrap(load_model(model_dir, "cpu"), shape)
         init = load_state(init_dir)
         t_ref = t_fast = 0.0
@@ -66,7 +72,7 @@ def main() -> None:
         for aug in passages(args.passages):
             seqs = training_sequences(tok, aug, cot=False)
             start = time.perf_counter()
-            ref = reference_loop(model_dir, init_dir, seqs, args.epochs, 3e-4, args.pad_to)
+            ref = reference_loop(base, init_dir, seqs, args.epochs, 3e-4, args.pad_to)
             t_ref += time.perf_counter() - start
             start = time.perf_counter()
             reset(fast_model, init)
