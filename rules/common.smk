@@ -11,6 +11,7 @@ from snakemake.settings.types import DeploymentMethod
 SCRIPTS = Path(workflow.basedir) / "workflow_scripts"
 sys.path.insert(0, str(SCRIPTS))
 
+from parametric_rag.benchmark import FILES as BENCHMARK_LAYOUT  # noqa: E402
 from parametric_rag.config import (  # noqa: E402
     dataset_settings,
     lora_tag,
@@ -46,16 +47,8 @@ QUERY_TOKENIZER = config["retrieval"]["query_tokenizer"] or RUN["models"][0]
 DOWNLOADS = config["downloads"]
 LORA_METHODS = {"prag", "prag_combine"}
 TRANSLATOR_METHODS = {"dyprag", "dyprag_combine"}
-BENCHMARK_FILES = [
-    "results/benchmark/corpus/psgs_w100.tsv",
-    "results/benchmark/popqa/popQA.tsv",
-    "results/benchmark/complexwebquestions/ComplexWebQuestions_dev.json",
-    "results/benchmark/2wikimultihopqa/dev.json",
-    "results/benchmark/2wikimultihopqa/id_aliases.json",
-    "results/benchmark/hotpotqa/hotpot_dev_distractor_v1.json",
-    "results/benchmark/augmentation/passages.jsonl",
-    "results/benchmark/manifest.json",
-]
+# what the benchmark generator writes (its manifest last, written after the rest)
+BENCHMARK_FILES = [*(f"results/benchmark/{name}" for name in BENCHMARK_LAYOUT.values()), "results/benchmark/manifest.json"]
 REPORT_FILES = ["results/tables/metrics.csv", "results/tables/f1.md", "results/tables/f1.png"]
 
 
@@ -209,7 +202,7 @@ def translator_training_args(wc):
     ]
     for d in translator_datasets(config):
         s = dataset_settings(config, d, wc.model)
-        prompt = ("cot:" + s["fewshot"] if s["fewshot"] else "cot") if s["cot"] else "direct"
+        prompt = (f"cot:{s['fewshot']}" if s["fewshot"] else "cot") if s["cot"] else "direct"
         for manifest, augmented in zip(lora_manifests(wc.model, d, "translator"), augmented_shards(wc.model, d, "translator")):
             args.append(f"--shard {d} {manifest} {augmented} {prompt}")
     return " ".join(args)
