@@ -14,9 +14,21 @@ from pathlib import Path
 
 import pytest
 from parametric_rag.benchmark import FILES, generate
+from parametric_rag.config import load_config
 from parametric_rag.io import sha256_file
 
+ROOT = Path(__file__).resolve().parents[2]
 N_SINGLE, N_MULTI = 160, 40
+# sha256 of each file of the benchmark that config.yaml's settings give (seed 13, 160, 40)
+DEFAULT_CONFIG_SHA256 = {
+    "corpus": "c012b1f9aba309b2de6e06469437dcd4074c4b7efc3de087cfcb93efb12ba16b",
+    "popqa": "d0607186fd60c2078379f75217324e380016ab96f0b7a1841517f20d1b3a47ff",
+    "complexwebquestions": "44f2c2bbff36ef2130490eed347b9e2881222f70d1117a77a552ff5fbd7f8636",
+    "2wikimultihopqa": "fe578c74db90b319bae30580a557767a62ab0f4a00a87caa698b92baef7bd384",
+    "2wikimultihopqa_aliases": "8775d515f271777a419f481e892b0ea59f3bfb16951ec0662fe1bd544613a34a",
+    "hotpotqa": "137cdda9581b20b124abb8dcba009960bf939f5e1f934e4db25bd9b5e1fd461b",
+    "augmentation": "ec2676760b2dac1237ddf063be1d79a315fc7a79b824c82d82f42f65003f01a7",
+}
 TWO_WIKI_TYPES = ["comparison", "bridge_comparison", "inference", "compositional"]
 HOTPOT_TYPES = ["bridge", "comparison"]
 
@@ -73,6 +85,22 @@ def test_bytes_do_not_depend_on_hash_randomisation(bench, tmp_path):
     subprocess.run([sys.executable, "-c", code, str(out)], check=True, env=env)
     for rel in FILES.values():
         assert (out / rel).read_bytes() == (bench / rel).read_bytes(), rel
+
+
+def test_default_config_benchmark_bytes_are_pinned(bench):
+    """The benchmark config.yaml generates is pinned file by file (sha256): README's measured
+    scores were computed on exactly this benchmark, so a generator change that alters any byte
+    must be deliberate (then re-measure README's tables and update these hashes)."""
+    settings = load_config(ROOT / "config.yaml")["benchmark"]
+    assert settings == {"seed": 13, "n_single": N_SINGLE, "n_multi_per_type": N_MULTI}
+    m = json.loads((bench / "manifest.json").read_text())
+    assert (m["seed"], m["parameters"]["n_single"], m["parameters"]["n_multi_per_type"]) == (
+        13,
+        N_SINGLE,
+        N_MULTI,
+    )
+    assert {key: sha256_file(bench / rel) for key, rel in FILES.items()} == DEFAULT_CONFIG_SHA256
+    assert m["sha256"] == DEFAULT_CONFIG_SHA256
 
 
 def test_other_seed_gives_other_world(bench, tmp_path):

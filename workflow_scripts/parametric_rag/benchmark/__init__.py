@@ -19,18 +19,18 @@ Layout under ``out``::
 
 from __future__ import annotations
 
-import json
 import random
 from collections import Counter
 from pathlib import Path
 
-from ..io import atomic_path, sha256_file
-from .passages import build_corpus, words
+from ..io import atomic_path, sha256_file, write_json
+from .passages import Corpus, build_corpus, words
 from .questions import CWQBuilder, MultiHopBuilder, PopQABuilder, Question
 from .world import PASSAGE_KINDS, Sizes, build_world
 from .writers import (
     ContextMaker,
     write_2wiki,
+    write_2wiki_aliases,
     write_augmentation,
     write_corpus,
     write_cwq,
@@ -106,9 +106,11 @@ def generate(
         }
         ctx = ContextMaker(world, corpus, rngs["context"])
         counts["2wikimultihopqa"] = write_2wiki(
-            tmp / "2wikimultihopqa", two_wiki, world, ctx, rngs["write"]
+            tmp / FILES["2wikimultihopqa"], two_wiki, ctx, rngs["write"]
         )
-        counts["2wikimultihopqa_aliases"] = len(world.entities)
+        counts["2wikimultihopqa_aliases"] = write_2wiki_aliases(
+            tmp / FILES["2wikimultihopqa_aliases"], world
+        )
         counts["hotpotqa"] = write_hotpot(tmp / FILES["hotpotqa"], hotpot, ctx, rngs["write"])
         counts["augmentation"] = write_augmentation(
             tmp / FILES["augmentation"], corpus, rngs["augment"]
@@ -152,8 +154,7 @@ def generate(
             },
             "sha256": {name: sha256_file(tmp / rel) for name, rel in FILES.items()},
         }
-        with open(tmp / "manifest.json", "w", encoding="utf-8") as f:
-            f.write(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
+        write_json(tmp / "manifest.json", manifest)
     return manifest
 
 
@@ -161,12 +162,9 @@ def _types(qs: list[Question]) -> dict[str, int]:
     return dict(sorted(Counter(q.qtype for q in qs).items()))
 
 
-def _gold_passages(corpus, questions: list[Question]) -> set[int]:
-    pids: set[int] = set()
-    for q in questions:
-        for e, tag in q.facts:
-            pids.add(corpus.where(e, tag)[0].pid)
-    return pids
+def _gold_passages(corpus: Corpus, questions: list[Question]) -> set[int]:
+    """Ids of the passages that some question needs."""
+    return {p.pid for q in questions for p in corpus.gold(q.facts) or ()}
 
 
 def _check_counts(name: str, qs: list[Question], n: int, types: list[str] | None) -> None:

@@ -14,7 +14,7 @@ import random
 from dataclasses import dataclass, field
 
 from .names import article
-from .world import MONTHS, PASSAGE_KINDS, Entity, World
+from .world import PASSAGE_KINDS, Entity, World
 
 MIN_WORDS, MAX_WORDS = 50, 80
 
@@ -64,6 +64,16 @@ class Corpus:
 
     def where(self, e: Entity, tag: str) -> tuple[Passage, int]:
         return self.loc[(e.eid, tag)]
+
+    def gold(self, facts: list[tuple[Entity, str]]) -> list[Passage] | None:
+        """The passage stating each entity's facts, one per entity in order of first mention;
+        None when a fact is not stated or one entity's facts lie in two passages."""
+        by: dict[int, Passage] = {}
+        for e, tag in facts:
+            hit = self.loc.get((e.eid, tag))
+            if hit is None or by.setdefault(e.eid, hit[0]) is not hit[0]:
+                return None
+        return list(by.values())
 
 
 # --- rendering ----------------------------------------------------------------------------
@@ -133,7 +143,8 @@ def cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _poss(name: str) -> str:
+def poss(name: str) -> str:
+    """The possessive: ``name's``, or ``name'`` after a final s."""
     return name + ("'" if name.endswith("s") else "'s")
 
 
@@ -169,7 +180,7 @@ class _Specs:
                 ],
                 ("occupation", "country"),
                 [
-                    QA(f"What is {_poss(n)} occupation?", occ, f"{n} {was} {a} {occ}."),
+                    QA(f"What is {poss(n)} occupation?", occ, f"{n} {was} {a} {occ}."),
                     QA(
                         f"Which country is {n} from?",
                         c,
@@ -336,9 +347,9 @@ class _Specs:
                     ("child",),
                     [
                         QA(
-                            f"What did {_poss(n)} {rel} {k.name} become?",
+                            f"What did {poss(n)} {rel} {k.name} become?",
                             kocc,
-                            f"{_poss(n)} {rel} {k.name} became {article(kocc)} {kocc}.",
+                            f"{poss(n)} {rel} {k.name} became {article(kocc)} {kocc}.",
                         )
                     ],
                 )
@@ -477,7 +488,7 @@ class _Specs:
     # places -------------------------------------------------------------------------------
     def _country(self, c: Entity) -> list[Sent]:
         f, n = c.f, c.name
-        cap = f["capital"].name
+        capital = f["capital"].name
         provs = [x.name for x in f.get("provinces_in", [])]
         out = [
             Sent(
@@ -497,12 +508,12 @@ class _Specs:
             ),
             Sent(
                 [
-                    f"<P> capital is {cap}.",
-                    f"The capital of <s> is {cap}.",
-                    f"{cap} serves as the capital of <s>.",
+                    f"<P> capital is {capital}.",
+                    f"The capital of <s> is {capital}.",
+                    f"{capital} serves as the capital of <s>.",
                 ],
                 ("capital",),
-                [QA(f"What is the capital of {n}?", cap, f"The capital of {n} is {cap}.")],
+                [QA(f"What is the capital of {n}?", capital, f"The capital of {n} is {capital}.")],
             ),
         ]
         if provs:
@@ -572,7 +583,7 @@ class _Specs:
 
     def _province(self, p: Entity) -> list[Sent]:
         f, n = p.f, p.name
-        c, cap = f["country"].name, f["capital"].name
+        c, capital = f["country"].name, f["capital"].name
         others = [
             t.name for t in f.get("towns_in_province", []) if t is not f["capital"] and t.core
         ][:3]
@@ -588,12 +599,12 @@ class _Specs:
             ),
             Sent(
                 [
-                    f"<P> capital is {cap}.",
-                    f"The capital of the province of {n} is {cap}.",
-                    f"{cap} serves as the capital of <s>.",
+                    f"<P> capital is {capital}.",
+                    f"The capital of the province of {n} is {capital}.",
+                    f"{capital} serves as the capital of <s>.",
                 ],
                 ("capital",),
-                [QA(f"What is the capital of {n}?", cap, f"The capital of {n} is {cap}.")],
+                [QA(f"What is the capital of {n}?", capital, f"The capital of {n} is {capital}.")],
             ),
         ]
         if others:
@@ -602,7 +613,7 @@ class _Specs:
                 Sent(
                     [
                         f"Other towns in the province include {ol}.",
-                        f"Besides {cap}, <s> contains the towns of {ol}.",
+                        f"Besides {capital}, <s> contains the towns of {ol}.",
                     ],
                     ("towns",),
                     [
@@ -1137,7 +1148,7 @@ class _Specs:
                     [
                         f"<S> is based on the novel {bk.name} by {au}.",
                         f"The novel {bk.name} by {au} is the source of <s>.",
-                        f"<S> adapts {_poss(au)} novel {bk.name}.",
+                        f"<S> adapts {poss(au)} novel {bk.name}.",
                     ],
                     ("based_on",),
                     [
@@ -1725,4 +1736,4 @@ def augment(p: Passage, rng: random.Random) -> dict:
     }
 
 
-__all__ = ["QA", "Sent", "Passage", "Corpus", "build_corpus", "augment", "render", "MONTHS"]
+__all__ = ["QA", "Sent", "Passage", "Corpus", "build_corpus", "augment", "render"]

@@ -74,9 +74,6 @@ class Entity:
         """The name as it appears mid-sentence ("the Sarn River", "Ansel Tregarth")."""
         return ("the " + self.name) if self.the else self.name
 
-    def get(self, key: str, default: Any = None) -> Any:
-        return self.f.get(key, default)
-
     def __repr__(self) -> str:  # keep debugging output short
         return f"<{self.kind} {self.eid} {self.name!r}>"
 
@@ -619,7 +616,7 @@ def build_world(rng: random.Random, sizes: Sizes, n_distractor_entities: int | N
         provs = [p for p in provinces if p.f["country"] is c]
         cap = provs[0].f["capital"]
         c.f["capital"] = cap
-        cap.f["capital_of"] = [prov for prov in provs[:1]] + [c]
+        cap.f["capital_of"] = provs[:1] + [c]
     # town founders (only for towns founded after 1450)
     for t in towns:
         if not t.f["old"] and r.random() < 0.75:

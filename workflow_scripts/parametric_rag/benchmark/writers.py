@@ -8,8 +8,9 @@ import json
 import random
 from pathlib import Path
 
+from ..io import write_json, write_jsonl
 from .passages import Corpus, Passage, augment
-from .questions import POPQA_PROPS, Question
+from .questions import Question
 from .world import QID_BASE, Entity, World
 
 URI = "https://fictional.invalid/entity/"  # the world is invented: no real knowledge-base URIs
@@ -45,10 +46,8 @@ _STOP = {
 }
 
 
-def _dump(path: Path, data) -> int:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+def _dump(path: Path, data: list) -> int:
+    write_json(path, data, indent=1)
     return len(data)
 
 
@@ -69,11 +68,7 @@ def write_corpus(path: Path, corpus: Corpus) -> int:
 
 def write_augmentation(path: Path, corpus: Corpus, rng: random.Random) -> int:
     """One JSON line per corpus passage: pid, rewrite, three QA pairs."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8") as f:
-        for p in corpus.passages:
-            f.write(json.dumps(augment(p, rng), ensure_ascii=False) + "\n")
-    return len(corpus.passages)
+    return write_jsonl(path, (augment(p, rng) for p in corpus.passages))
 
 
 # --- PopQA ----------------------------------------------------------------------------------
@@ -195,25 +190,25 @@ class ContextMaker:
             for t in _tokens(e.name):
                 self.by_token.setdefault(t, []).append(e)
 
-    def make(self, q: Question, hotpot: bool) -> tuple[list, list, list[Passage]]:
-        """(context, supporting_facts, gold passages) for one question."""
-        gold: dict[int, Passage] = {}
+    def make(self, q: Question, hotpot: bool) -> tuple[list, list]:
+        """(context, supporting_facts) for one question."""
+        gold = self.c.gold(q.facts)
+        assert gold is not None  # the question builders keep only answerable questions
         sup: list[list] = []
         for e, tag in q.facts:
             p, i = self.c.where(e, tag)
-            gold.setdefault(e.eid, p)
             if [p.title, i] not in sup:
                 sup.append([p.title, i])
-        titles = {p.title for p in gold.values()}
+        titles = {p.title for p in gold}
         chosen: list[Passage] = []
-        for p in list(gold.values()):
+        for p in gold:
             near = [x for t in _tokens(p.title) for x in self.by_token.get(t, [])]
             near = [x for x in near if x.name not in titles]
             for x in self.r.sample(near, min(2, len(near))):
                 if x.name not in titles and len(gold) + len(chosen) < N_PARAGRAPHS:
                     titles.add(x.name)
                     chosen.append(self.c.main(x))
-        kinds = [p.entity.kind for p in gold.values()]
+        kinds = [p.entity.kind for p in gold]
         tries = 0
         while len(gold) + len(chosen) < N_PARAGRAPHS:
             tries += 1  # same kinds as the gold entities first, then any kind
@@ -222,13 +217,13 @@ class ContextMaker:
             if x.name not in titles:
                 titles.add(x.name)
                 chosen.append(self.c.main(x))
-        paras = list(gold.values()) + chosen
+        paras = gold + chosen
         self.r.shuffle(paras)
         context = [
             [p.title, [(" " + s if hotpot and k else s) for k, s in enumerate(p.sentences)]]
             for p in paras
         ]
-        return context, sup, list(gold.values())
+        return context, sup
 
 
 def _tokens(name: str) -> list[str]:
@@ -239,12 +234,36 @@ def _tokens(name: str) -> list[str]:
     return out
 
 
+# 2WikiMultihopQA evidence relation per (subject kind, fact tag); any other tag is its own name
+_RELATION = {
+    ("person", "birth_date"): "date of birth",
+    ("person", "death_date"): "date of death",
+    ("person", "birth_town"): "place of birth",
+    ("person", "death_town"): "place of death",
+    ("person", "country"): "country of citizenship",
+    ("company", "founder"): "founded by",
+    ("film", "year"): "publication date",
+    ("town", "founded"): "inception",
+    ("band", "formed"): "inception",
+    ("festival", "first"): "inception",
+}
+# fact tags whose value is stored under another key
+_VALUE_KEY = {"birth_date": "birth", "death_date": "death"}
+
+
+def _evidence(e: Entity, tag: str) -> list[str]:
+    """A fact as a 2WikiMultihopQA evidence triple: [subject, relation, object]."""
+    value = e.f[_VALUE_KEY.get(tag, tag)]
+    obj = value.name if isinstance(value, Entity) else str(value)
+    return [e.name, _RELATION.get((e.kind, tag), tag), obj]
+
+
 def write_2wiki(
-    folder: Path, questions: list[Question], world: World, ctx: ContextMaker, rng: random.Random
+    path: Path, questions: list[Question], ctx: ContextMaker, rng: random.Random
 ) -> int:
     out = []
     for q in questions:
-        context, sup, _ = ctx.make(q, hotpot=False)
+        context, sup = ctx.make(q, hotpot=False)
         a = q.answer
         out.append(
             {
@@ -253,22 +272,23 @@ def write_2wiki(
                 "question": q.question,
                 "context": context,
                 "supporting_facts": sup,
-                "evidences": [list(t) for t in q.evidences],
+                "evidences": [_evidence(e, tag) for e, tag in q.facts],
                 "answer": q.answer_text,
                 "answer_id": a.qid if isinstance(a, Entity) else "",
             }
         )
-    n = _dump(folder / "dev.json", out)
-    with open(folder / "id_aliases.json", "w", encoding="utf-8") as f:
-        for e in world.entities:
-            f.write(
-                json.dumps(
-                    {"Q_id": e.qid, "aliases": [e.name] + list(e.aliases), "demonyms": []},
-                    ensure_ascii=False,
-                )
-                + "\n"
-            )
-    return n
+    return _dump(path, out)
+
+
+def write_2wiki_aliases(path: Path, world: World) -> int:
+    """2WikiMultihopQA ``id_aliases.json``: one JSON line per entity."""
+    return write_jsonl(
+        path,
+        (
+            {"Q_id": e.qid, "aliases": [e.name] + list(e.aliases), "demonyms": []}
+            for e in world.entities
+        ),
+    )
 
 
 def write_hotpot(
@@ -276,7 +296,7 @@ def write_hotpot(
 ) -> int:
     out = []
     for q in questions:
-        context, sup, _ = ctx.make(q, hotpot=True)
+        context, sup = ctx.make(q, hotpot=True)
         level = rng.choices(["easy", "medium", "hard"], weights=[2, 5, 3])[0]
         out.append(
             {
@@ -298,8 +318,8 @@ __all__ = [
     "write_popqa",
     "write_cwq",
     "write_2wiki",
+    "write_2wiki_aliases",
     "write_hotpot",
     "ContextMaker",
     "POPQA_HEADER",
-    "POPQA_PROPS",
 ]
