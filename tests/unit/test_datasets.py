@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from parametric_rag.datasets import FORMATS, FormatSpec, load_questions, split_questions
-from parametric_rag.io import InputError
+from parametric_rag.io import InputError, read_json, write_json
 
 RAW = Path(__file__).resolve().parents[1] / "fixtures" / "raw"
 
@@ -23,14 +23,13 @@ def load_fixture(fmt: str) -> dict:
     return load_questions(fmt, fixture_files(fmt))
 
 
-def write_json(tmp_path: Path, name: str, data) -> Path:
-    path = tmp_path / name
-    path.write_text(json.dumps(data), encoding="utf-8")
-    return path
+def json_file(tmp_path: Path, name: str, data) -> Path:
+    write_json(tmp_path / name, data)
+    return tmp_path / name
 
 
 def read_fixture_json(fmt: str, role: str = "questions") -> list:
-    return json.loads(fixture_files(fmt)[role].read_text(encoding="utf-8"))
+    return read_json(fixture_files(fmt)[role])
 
 
 # ---- registry ---------------------------------------------------------------------------
@@ -240,7 +239,7 @@ def test_json_loaders_name_file_record_and_field(tmp_path, fmt, index, field, mu
     records = read_fixture_json(fmt)
     mutate(records[index])
     files = fixture_files(fmt)
-    files["questions"] = write_json(tmp_path, FORMATS[fmt].files["questions"], records)
+    files["questions"] = json_file(tmp_path, FORMATS[fmt].files["questions"], records)
     with pytest.raises(InputError, match=message) as e:
         load_questions(fmt, files)
     err = e.value
@@ -260,7 +259,7 @@ def test_duplicate_ids(tmp_path, fmt, field):
     records = read_fixture_json(fmt)
     records.append(copy.deepcopy(records[0]))
     files = fixture_files(fmt)
-    files["questions"] = write_json(tmp_path, FORMATS[fmt].files["questions"], records)
+    files["questions"] = json_file(tmp_path, FORMATS[fmt].files["questions"], records)
     with pytest.raises(InputError, match="duplicate id") as e:
         load_questions(fmt, files)
     assert e.value.field == field
@@ -280,10 +279,10 @@ def test_2wiki_bad_aliases_file(tmp_path):
 
 
 def test_not_a_list_and_empty(tmp_path):
-    path = write_json(tmp_path, "cwq.json", {"ID": "x"})
+    path = json_file(tmp_path, "cwq.json", {"ID": "x"})
     with pytest.raises(InputError, match="expected a JSON list"):
         load_questions("complexwebquestions", {"questions": path})
-    path = write_json(tmp_path, "empty.json", [])
+    path = json_file(tmp_path, "empty.json", [])
     with pytest.raises(InputError, match="no questions"):
         load_questions("custom", {"questions": path})
 

@@ -1,16 +1,14 @@
 """Result tables: metrics.csv columns, f1.md in the reference README's shape, the plot."""
 
-import json
-
 import pandas as pd
 
+from parametric_rag.io import write_json
 from parametric_rag.report import write_report
 
 
 def metrics(path, f1, subsets):
-    path.parent.mkdir(parents=True, exist_ok=True)
     rows = {s: {"n": 2, "em": 0.5, "f1": v, "precision": v, "recall": v} for s, v in subsets.items()}
-    path.write_text(json.dumps({"n": 2 * len(subsets), "em": 0.5, "f1": f1, "precision": f1, "recall": f1, "subsets": rows}))
+    write_json(path, {"n": 2 * len(subsets), "em": 0.5, "f1": f1, "precision": f1, "recall": f1, "subsets": rows})
     return path
 
 

@@ -3,7 +3,6 @@ a tiny end-to-end run, a partial re-run by file target, and kill-and-resume."""
 
 from __future__ import annotations
 
-import json
 import signal
 import subprocess
 import time
@@ -12,7 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import build_tiny_model
+from conftest import DATA_AUG
+from parametric_rag.io import read_json, read_jsonl, write_json
 from workflow_helpers import ROOT, SNAKEMAKE, copy_workflow, job_counts, snakemake, tiny_config, write_config
 
 pytestmark = pytest.mark.workflow
@@ -72,9 +72,9 @@ def test_config_errors_name_key_value_and_allowed(workflow_copy):
 
 
 @pytest.fixture(scope="module")
-def tiny_workflow(tmp_path_factory, smol_tokenizer_dir) -> Path:
+def tiny_workflow(tmp_path_factory, tiny_llama_dir) -> Path:
     root = copy_workflow(tmp_path_factory.mktemp("tiny-workflow"))
-    tiny_config(root, build_tiny_model("llama", smol_tokenizer_dir, root / "tiny-llama"))
+    tiny_config(root, tiny_llama_dir)
     return root
 
 
@@ -98,7 +98,7 @@ def test_tiny_end_to_end(tiny_run):
     for label in ("Standard RAG (ICL)", "PRAG", "PRAG-combine", "DyPRAG", "DyPRAG-combine", "Vanilla (closed book)"):
         assert f"| {label} |" in md
     assert (root / "results/tables/f1.png").stat().st_size > 1000
-    metrics = json.loads((root / "results/predictions/tiny/fictional-popqa/reference/prag/metrics.json").read_text())
+    metrics = read_json(root / "results/predictions/tiny/fictional-popqa/reference/prag/metrics.json")
     assert metrics["n"] == 3 and metrics["provenance"]["settings"]["method"] == "prag"
     assert all(log.stat().st_size > 0 for log in (root / "logs/encode").rglob("*.log"))
 
@@ -166,10 +166,10 @@ def test_generate_source_through_snakemake(tiny_workflow):
                  augment={"source": "generate", "max_new_tokens": 12, "max_attempts": 2, "batch_size": 16})
     target = "results/augmented/tiny/fictional-popqa/eval/shard-001.jsonl"
     snakemake(root, "--cores", "2", target, "--forcerun", "augment", "--configfile", "gen.yaml")
-    records = [json.loads(line) for line in (root / target).read_text().splitlines()]
+    records = read_jsonl(root / target)
     assert len(records) == 1 and records[0]["augment"] == [] and records[0]["passages"] == ["", "", ""]
-    retrieval = next((root / "results/retrieval").rglob("fictional-popqa/eval.jsonl")).read_text().splitlines()
-    n = len(json.loads(retrieval[2])["candidates"])  # the shard's one question is the third
+    retrieval = read_jsonl(next((root / "results/retrieval").rglob("fictional-popqa/eval.jsonl")))
+    n = len(retrieval[2]["candidates"])  # the shard's one question is the third
     assert n == 13
     log = (root / "logs/augment/tiny/fictional-popqa/eval/shard-001.log").read_text()
     assert f"'qa_generations': {2 * n}" in log and f"'qa_failures': {n}" in log  # every candidate, 2 attempts each
@@ -178,18 +178,17 @@ def test_generate_source_through_snakemake(tiny_workflow):
 def test_import_source_through_snakemake(tiny_workflow):
     """augment.source import: the reference's data_aug layout feeds the graph without generation."""
     root = tiny_workflow
-    fixture = ROOT / "tests/fixtures/reference/training_fixture_data_aug.json"
-    records = json.loads(fixture.read_text())
-    (root / "fixture.json").write_text(json.dumps([{"question": r["question"], "answer": r["answer"]} for r in records]))
+    records = read_json(DATA_AUG)
+    write_json(root / "fixture.json", [{"question": r["question"], "answer": r["answer"]} for r in records])
     data_aug = root / "data_aug/fixture-qa/tiny"
     data_aug.mkdir(parents=True)
-    (data_aug / "total.json").write_text(fixture.read_text())
+    (data_aug / "total.json").write_text(DATA_AUG.read_text())
     write_config(root / "imp.yaml", root / "tiny.yaml",
                  datasets={"fixture-qa": {"format": "custom", "files": {"questions": "fixture.json"}, "sample": 5}},
                  augment={"source": "import", "import": {"root": "data_aug"}})
     target = "results/augmented/tiny/fixture-qa/eval/shard-000.jsonl"
     snakemake(root, "--cores", "2", target, "--configfile", "imp.yaml")
-    out = [json.loads(line) for line in (root / target).read_text().splitlines()]
+    out = read_jsonl(root / target)
     assert [r["question"] for r in out] == [r["question"] for r in records]
     assert all(len(r["augment"]) == 3 for r in out)
     assert out[0]["augment"][0]["rewrite"] == records[0]["augment"][0]["llama-smollm2-135m-instruct_rewrite"]
