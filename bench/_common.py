@@ -6,8 +6,8 @@ import tempfile
 from itertools import islice
 from pathlib import Path
 
+from fictional_world import FILES, generate
 from parametric_rag.augment.table import TableAugmenter
-from parametric_rag.benchmark import FILES, generate
 from parametric_rag.models import prepare_checkpoint
 from parametric_rag.retrieval.corpus import iter_corpus
 

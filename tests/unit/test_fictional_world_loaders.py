@@ -1,8 +1,8 @@
-"""Every dataset loader on the bundled benchmark's file in its raw format."""
+"""Every dataset loader on the fictional_world benchmark's file in its raw format."""
 
 import pytest
 
-from parametric_rag.benchmark import generate
+from fictional_world import generate
 from parametric_rag.datasets import FORMATS, load_questions, split_questions
 
 FILES = {

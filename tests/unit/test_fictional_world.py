@@ -1,4 +1,4 @@
-"""The bundled fictional benchmark: determinism, formats, answerability, distractors."""
+"""The fictional_world benchmark generator: determinism, formats, answerability, distractors."""
 
 from __future__ import annotations
 
@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 from conftest import FIXTURES
-from parametric_rag.benchmark import FILES, generate
+from fictional_world import FILES, generate
 from parametric_rag.config import load_config
 from parametric_rag.io import sha256_file
 
 ROOT = Path(__file__).resolve().parents[2]
 N_SINGLE, N_MULTI = 160, 40
-# sha256 of each file of the benchmark that config.yaml's settings give (seed 13, 160, 40)
+# sha256 of each file of the benchmark that config.yaml's fictional_world settings give (seed 13, 160, 40)
 DEFAULT_CONFIG_SHA256 = {
     "corpus": "c012b1f9aba309b2de6e06469437dcd4074c4b7efc3de087cfcb93efb12ba16b",
     "popqa": "d0607186fd60c2078379f75217324e380016ab96f0b7a1841517f20d1b3a47ff",
@@ -81,7 +81,7 @@ def test_same_seed_gives_identical_bytes(bench, tmp_path):
 def test_bytes_do_not_depend_on_hash_randomisation(bench, tmp_path):
     """A fresh interpreter with another PYTHONHASHSEED writes the same files."""
     out = tmp_path / "fresh"
-    code = "import sys; from parametric_rag.benchmark import generate; generate(sys.argv[1])"
+    code = "import sys; from fictional_world import generate; generate(sys.argv[1])"
     env = dict(os.environ, PYTHONHASHSEED="12345")
     subprocess.run([sys.executable, "-c", code, str(out)], check=True, env=env)
     for rel in FILES.values():
@@ -92,7 +92,7 @@ def test_default_config_benchmark_bytes_are_pinned(bench):
     """The benchmark config.yaml generates is pinned file by file (sha256): README's measured
     scores were computed on exactly this benchmark, so a generator change that alters any byte
     must be deliberate (then re-measure README's tables and update these hashes)."""
-    settings = load_config(ROOT / "config.yaml")["benchmark"]
+    settings = load_config(ROOT / "config.yaml")["fictional_world"]
     assert settings == {"seed": 13, "n_single": N_SINGLE, "n_multi_per_type": N_MULTI}
     m = json.loads((bench / "manifest.json").read_text())
     assert (m["seed"], m["parameters"]["n_single"], m["parameters"]["n_multi_per_type"]) == (
