@@ -1,6 +1,7 @@
 # Parametric RAG (PRAG, DyPRAG) end to end: raw data -> index -> augmentation -> per-passage
-# LoRAs -> translator -> predictions -> result tables. Rules only wire files; the work is done
-# by the `parametric_rag` package (workflow_scripts/) through its CLI (`prag <step> --help`).
+# LoRAs -> translator -> predictions -> result tables. Rules only wire files; every job's inputs,
+# outputs and settings come from parametric_rag.plan (one function for rules and hand runs), and
+# the work is done by the package CLI (`prag <step> --help`).
 from snakemake.utils import min_version
 
 min_version("9.0")
@@ -18,12 +19,17 @@ include: "rules/common.smk"
 wildcard_constraints:
     model=alternatives(config["models"]),
     dataset=alternatives(config["datasets"]),
-    split="eval|translator",
+    split=alternatives(SPLITS),
     shard=r"\d{3}",
-    method="vanilla|icl|prag|prag_combine|dyprag|dyprag_combine",
-    variant="reference|no_trailing_space",
-    retriever=re.escape(RETRIEVER),
-    corpus=re.escape(config["corpus"]["name"]),
+    method=alternatives(METHODS),
+    variant=alternatives(PROMPT_VARIANTS),
+    corpus=alternatives({p.c["corpus"]["name"] for p in PLAN.points}),
+    qtag=TAG_PATTERN,
+    rtag=TAG_PATTERN,
+    atag=TAG_PATTERN,
+    ltag=TAG_PATTERN,
+    ttag=TAG_PATTERN,
+    ptag=TAG_PATTERN,
 
 
 include: "rules/data.smk"
@@ -42,5 +48,5 @@ localrules:
 
 rule all:
     input:
-        REPORT_FILES,
+        PLAN.targets(),
     default_target: True

@@ -3,35 +3,36 @@
 
 rule augment:
     input:
-        unpack(augment_inputs),
+        unpack(job_inputs("augment")),
     output:
-        "results/augmented/{model}/{dataset}/{split}/shard-{shard}.jsonl",
+        augmented=PATHS["augmented"],
+        record=record_path(PATHS["augmented"]),
     params:
-        args=augment_args,
-    threads: COMPUTE["threads"]
+        job=job_json("augment"),
+    threads: THREADS
     resources:
-        gpu=1 if AUG["source"] == "generate" else 0,
+        gpu=uses_gpu("augment"),
     log:
-        "logs/augment/{model}/{dataset}/{split}/shard-{shard}.log",
+        "logs/augment/{model}/{dataset}/{split}/{atag}/shard-{shard}.log",
     benchmark:
-        "benchmarks/augment/{model}/{dataset}/{split}/shard-{shard}.tsv"
+        "benchmarks/augment/{model}/{dataset}/{split}/{atag}/shard-{shard}.tsv"
     conda:
         "../envs/prag.yaml"
     shell:
-        "python -m parametric_rag.cli augment --questions {input.questions} {params.args} --out {output} 2> {log}"
+        "python -m parametric_rag.cli augment --job {params.job:q} --threads {threads} 2> {log}"
 
 
 rule import_augmented:
     input:
-        questions="results/questions/{dataset}/{split}.jsonl",
-        files=lambda wc: list(reference_files(wc).values()),
+        unpack(job_inputs("import_augmented")),
     output:
-        "results/augmented/{model}/{dataset}/{split}/imported.jsonl",
+        imported=PATHS["imported"],
+        record=record_path(PATHS["imported"]),
     params:
-        args=import_args,
+        job=job_json("import_augmented"),
     log:
-        "logs/import_augmented/{model}/{dataset}/{split}.log",
+        "logs/import_augmented/{model}/{dataset}/{split}/{atag}.log",
     conda:
         "../envs/prag.yaml"
     shell:
-        "python -m parametric_rag.cli import-augmented --questions {input.questions} {params.args} --out {output} 2> {log}"
+        "python -m parametric_rag.cli import-augmented --job {params.job:q} 2> {log}"

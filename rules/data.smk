@@ -1,84 +1,80 @@
-# Raw data: the bundled benchmark, public downloads, the packaged default model, questions.
+# Raw data: the bundled fictional world, public downloads, the packaged default model, questions.
 
 
-rule benchmark:
+rule fictional_world:
     output:
-        BENCHMARK_FILES,
+        [PATHS["fictional_world"].format(file=f) for f in (*WORLD_LAYOUT.values(), "manifest.json")],
     params:
         out=lambda wc, output: subpath(output[-1], parent=True),
-        seed=config["benchmark"]["seed"],
-        n_single=config["benchmark"]["n_single"],
-        n_multi=config["benchmark"]["n_multi_per_type"],
+        seed=config["fictional_world"]["seed"],
+        n_single=config["fictional_world"]["n_single"],
+        n_multi=config["fictional_world"]["n_multi_per_type"],
     log:
-        "logs/benchmark/benchmark.log",
+        "logs/fictional_world/fictional_world.log",
     conda:
         "../envs/prag.yaml"
     shell:
-        "python -m parametric_rag.cli benchmark --out {params.out} --seed {params.seed}"
-        " --n-single {params.n_single} --n-multi-per-type {params.n_multi} 2> {log}"
+        "python -m fictional_world --out {params.out} --seed {params.seed} --n-single {params.n_single}"
+        " --n-multi-per-type {params.n_multi} 2> {log}"
 
 
 rule download:
     output:
-        "results/downloads/{name}/{filename}",
+        PATHS["download"],
     wildcard_constraints:
-        name=alternatives(DOWNLOADS),
+        name=alternatives(config["downloads"]),
     params:
-        url=lambda wc: DOWNLOADS[wc.name]["url"],
-        sha256=lambda wc: f"--sha256 {DOWNLOADS[wc.name]['sha256']}" if DOWNLOADS[wc.name]["sha256"] else "",
-        record=lambda wc: f"results/downloads/{wc.name}.sha256",
+        job=job_json("download"),
     log:
         "logs/download/{name}/{filename}.log",
     retries: 2
     conda:
         "../envs/prag.yaml"
     shell:
-        "python -m parametric_rag.cli download --url '{params.url}' --out {output} {params.sha256}"
-        " --record {params.record} 2> {log}"
+        "python -m parametric_rag.cli download --job {params.job:q} 2> {log}"
 
 
 rule unpack:
     input:
-        lambda wc: download_file(wc.name),
+        unpack(job_inputs("unpack")),
     output:
-        "results/raw/{name}/{file}",
+        PATHS["raw"],
     wildcard_constraints:
-        name=alternatives(DOWNLOADS),
+        name=alternatives(config["downloads"]),
     params:
-        member=lambda wc: f"--member '{DOWNLOADS[wc.name]['files'][wc.file]}'" if DOWNLOADS[wc.name]["files"].get(wc.file) else "",
+        job=job_json("unpack"),
     log:
         "logs/unpack/{name}/{file}.log",
     conda:
         "../envs/prag.yaml"
     shell:
-        "python -m parametric_rag.cli unpack --archive {input} {params.member} --out {output} 2> {log}"
+        "python -m parametric_rag.cli unpack --job {params.job:q} 2> {log}"
 
 
 rule prepare_model:
     output:
-        "results/models/{model}/manifest.json",
+        PATHS["model"],
     params:
-        out=subpath(output[0], parent=True),
-        package=lambda wc: config["models"][wc.model]["gguf"]["package"],
-        file=lambda wc: config["models"][wc.model]["gguf"]["file"],
+        job=job_json("prepare_model"),
     log:
         "logs/prepare_model/{model}.log",
     conda:
         "../envs/prag.yaml"
     shell:
-        "python -m parametric_rag.cli prepare-model --package {params.package} --file {params.file} --out {params.out} 2> {log}"
+        "python -m parametric_rag.cli prepare-model --job {params.job:q} 2> {log}"
 
 
 rule questions:
     input:
-        dataset_files,
+        unpack(job_inputs("questions")),
     output:
-        "results/questions/{dataset}/{split}.jsonl",
+        questions=PATHS["questions"],
+        record=record_path(PATHS["questions"]),
     params:
-        args=questions_args,
+        job=job_json("questions"),
     log:
-        "logs/questions/{dataset}/{split}.log",
+        "logs/questions/{dataset}/{split}/{qtag}.log",
     conda:
         "../envs/prag.yaml"
     shell:
-        "python -m parametric_rag.cli questions {params.args} --split {wildcards.split} --out {output} 2> {log}"
+        "python -m parametric_rag.cli questions --job {params.job:q} 2> {log}"

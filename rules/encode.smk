@@ -3,45 +3,37 @@
 
 rule init_adapter:
     input:
-        lambda wc: model_input(wc.model),
+        unpack(job_inputs("init_adapter")),
     output:
-        directory("results/lora/{model}/init_{shape}"),
+        directory(PATHS["init_adapter"]),
     wildcard_constraints:
-        shape=re.escape(shape_tag(config)),
+        shape=alternatives({p.shape_tag() for p in PLAN.points}),
     params:
-        model=lambda wc: model_ref(wc.model),
-        rank=LORA["rank"],
-        alpha=LORA["alpha"],
-        seed=LORA["seed"],
+        job=job_json("init_adapter"),
     log:
         "logs/init_adapter/{model}/{shape}.log",
     conda:
         "../envs/prag.yaml"
     shell:
-        "python -m parametric_rag.cli init-adapter --model {params.model} --rank {params.rank} --alpha {params.alpha}"
-        " --seed {params.seed} --out {output} 2> {log}"
+        "python -m parametric_rag.cli init-adapter --job {params.job:q} 2> {log}"
 
 
 rule encode:
     input:
-        augmented="results/augmented/{model}/{dataset}/{split}/shard-{shard}.jsonl",
-        init=init_adapter_dir,
-        model=lambda wc: model_input(wc.model),
+        unpack(job_inputs("encode")),
     output:
-        "results/lora/{model}/{dataset}/{split}/{tag}/shard-{shard}/manifest.json",
-    wildcard_constraints:
-        tag=r"r\d+_a\d+_lr[^/]+_ep\d+",
+        manifest=PATHS["lora"],
+        record=record_path(PATHS["lora"]),
     params:
-        args=encode_args,
-    threads: COMPUTE["threads"]
+        job=job_json("encode"),
+    threads: THREADS
     resources:
         gpu=1,
     log:
-        "logs/encode/{model}/{dataset}/{split}/{tag}/shard-{shard}.log",
+        "logs/encode/{model}/{dataset}/{split}/{ltag}/shard-{shard}.log",
     benchmark:
-        "benchmarks/encode/{model}/{dataset}/{split}/{tag}/shard-{shard}.tsv"
+        "benchmarks/encode/{model}/{dataset}/{split}/{ltag}/shard-{shard}.tsv"
     conda:
         "../envs/prag.yaml"
     shell:
-        "python -m parametric_rag.cli encode {params.args} --augmented {input.augmented} --init {input.init}"
-        " --out {output} 2> {log}"
+        "python -m parametric_rag.cli encode --job {params.job:q} --threads {threads} 2> {log}"

@@ -3,11 +3,11 @@
 
 rule index_tantivy:
     input:
-        config["corpus"]["path"],
+        unpack(lambda wc: job_of(wc, "index", backend="tantivy").inputs),
     output:
-        directory("results/index/{corpus}/tantivy"),
+        directory(PATHS["index_tantivy"]),
     params:
-        settings=json.dumps(config["retrieval"]["tantivy"]),
+        job=lambda wc: job_of(wc, "index", backend="tantivy").to_json(),
     log:
         "logs/index/{corpus}-tantivy.log",
     benchmark:
@@ -15,17 +15,16 @@ rule index_tantivy:
     conda:
         "../envs/prag.yaml"
     shell:
-        "python -m parametric_rag.cli index --backend tantivy --corpus {input} --out {output}"
-        " --settings '{params.settings}' 2> {log}"
+        "python -m parametric_rag.cli index --job {params.job:q} 2> {log}"
 
 
 rule index_elasticsearch:
     input:
-        config["corpus"]["path"],
+        unpack(lambda wc: job_of(wc, "index", backend="elasticsearch").inputs),
     output:
-        "results/index/{corpus}/elasticsearch.json",
+        PATHS["index_elasticsearch"],
     params:
-        settings=json.dumps(config["retrieval"]["elasticsearch"]),
+        job=lambda wc: job_of(wc, "index", backend="elasticsearch").to_json(),
     log:
         "logs/index/{corpus}-elasticsearch.log",
     benchmark:
@@ -33,5 +32,4 @@ rule index_elasticsearch:
     conda:
         "../envs/prag.yaml"
     shell:
-        "python -m parametric_rag.cli index --backend elasticsearch --corpus {input} --out {output}"
-        " --settings '{params.settings}' 2> {log}"
+        "python -m parametric_rag.cli index --job {params.job:q} 2> {log}"

@@ -1,24 +1,23 @@
-# Inference: one job per (model, dataset, method) over the evaluation shards.
+# Inference: one job per (model, dataset, prompt variant, method, settings) over the evaluation shards.
 
 
 rule infer:
     input:
-        unpack(infer_inputs),
+        unpack(job_inputs("infer")),
     output:
-        predictions="results/predictions/{model}/{dataset}/{variant}/{method}/predictions.jsonl",
-        metrics="results/predictions/{model}/{dataset}/{variant}/{method}/metrics.json",
+        predictions=PATHS["predictions"],
+        metrics=PATHS["metrics"],
+        record=record_path(PATHS["metrics"]),
     params:
-        args=infer_args,
-        out=subpath(output.metrics, parent=True),
-    threads: COMPUTE["threads"]
+        job=job_json("infer"),
+    threads: THREADS
     resources:
         gpu=1,
     log:
-        "logs/infer/{model}/{dataset}/{variant}/{method}.log",
+        "logs/infer/{model}/{dataset}/{variant}/{method}/{ptag}.log",
     benchmark:
-        "benchmarks/infer/{model}/{dataset}/{variant}/{method}.tsv"
+        "benchmarks/infer/{model}/{dataset}/{variant}/{method}/{ptag}.tsv"
     conda:
         "../envs/prag.yaml"
     shell:
-        "python -m parametric_rag.cli infer --method {wildcards.method} {params.args} --augmented {input.augmented}"
-        " --out-dir {params.out} 2> {log}"
+        "python -m parametric_rag.cli infer --job {params.job:q} --threads {threads} 2> {log}"

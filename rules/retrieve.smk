@@ -3,22 +3,15 @@
 
 rule retrieve:
     input:
-        questions="results/questions/{dataset}/{split}.jsonl",
-        index=INDEX,
-        tokenizer=model_input(QUERY_TOKENIZER),
+        unpack(job_inputs("retrieve")),
     output:
-        "results/retrieval/{retriever}/{dataset}/{split}.jsonl",
+        retrieval=PATHS["retrieval"],
+        record=record_path(PATHS["retrieval"]),
     params:
-        backend=BACKEND,
-        settings=json.dumps(config["retrieval"][BACKEND]),
-        k=TOPK + config["retrieval"]["spare"],
-        tokenizer=lambda wc: model_ref(QUERY_TOKENIZER),
-        max_tokens=config["retrieval"]["query_max_tokens"],
+        job=job_json("retrieve"),
     log:
-        "logs/retrieve/{retriever}/{dataset}/{split}.log",
+        "logs/retrieve/{dataset}/{split}/{rtag}.log",
     conda:
         "../envs/prag.yaml"
     shell:
-        "python -m parametric_rag.cli retrieve --questions {input.questions} --backend {params.backend}"
-        " --index {input.index} --settings '{params.settings}' --k {params.k} --query-tokenizer {params.tokenizer}"
-        " --query-max-tokens {params.max_tokens} --out {output} 2> {log}"
+        "python -m parametric_rag.cli retrieve --job {params.job:q} 2> {log}"

@@ -3,17 +3,17 @@
 
 rule train_translator:
     input:
-        unpack(translator_training_inputs),
+        unpack(job_inputs("train_translator")),
     output:
-        checkpoints=[f"results/translator/{{model}}/{{ttag}}/epoch_{e}.pt" for e in range(TRANS["epochs"])],
-        losses=report("results/translator/{model}/{ttag}/losses.csv", caption="../report/losses.rst", category="Translator"),
-        plot=report("results/translator/{model}/{ttag}/losses.png", caption="../report/losses.rst", category="Translator"),
+        checkpoints=[PATHS["translator"].replace("{epoch}", str(e)) for e in range(config["translator"]["epochs"])],
+        losses=report(PATHS["translator_losses"], caption="../report/losses.rst", category="Translator"),
+        plot=report(PATHS["translator_plot"], caption="../report/losses.rst", category="Translator"),
+        record=record_path(PATHS["translator_losses"]),
     wildcard_constraints:
-        ttag=r"p\d+_[^/]+",
+        ttag=r"p\d+_[^/]*-[0-9a-f]{8}",
     params:
-        args=translator_training_args,
-        out=subpath(output.losses, parent=True),
-    threads: COMPUTE["threads"]
+        job=job_json("train_translator"),
+    threads: THREADS
     resources:
         gpu=1,
     log:
@@ -23,23 +23,22 @@ rule train_translator:
     conda:
         "../envs/prag.yaml"
     shell:
-        "python -m parametric_rag.cli train-translator {params.args} --out-dir {params.out} 2> {log}"
+        "python -m parametric_rag.cli train-translator --job {params.job:q} --threads {threads} 2> {log}"
 
 
 rule import_translator:
     input:
-        checkpoint=lambda wc: TRANS["checkpoints"][wc.model],
-        model=lambda wc: model_input(wc.model),
+        unpack(job_inputs("import_translator")),
     output:
-        "results/translator/{model}/imported/epoch_0.pt",
+        checkpoint=PATHS["translator"].replace("{epoch}", "0"),
+        record=record_path(PATHS["translator"].replace("{epoch}", "0")),
+    wildcard_constraints:
+        ttag=r"imported-[0-9a-f]{8}",
     params:
-        model=lambda wc: model_ref(wc.model),
-        width=TRANS["width"],
-        rank=LORA["rank"],
+        job=job_json("import_translator"),
     log:
-        "logs/import_translator/{model}.log",
+        "logs/import_translator/{model}/{ttag}.log",
     conda:
         "../envs/prag.yaml"
     shell:
-        "python -m parametric_rag.cli import-translator --model {params.model} --checkpoint {input.checkpoint}"
-        " --width {params.width} --rank {params.rank} --out {output} 2> {log}"
+        "python -m parametric_rag.cli import-translator --job {params.job:q} 2> {log}"

@@ -91,6 +91,7 @@ def workdir(tmp_path_factory) -> Path:
 def encoded(tiny_model_dir, workdir) -> tuple[Path, Path]:
     """Imported augmentation (2 questions x 3 passages, plus a repeat) encoded on the tiny model:
     the run folder (aug.jsonl, init/, lora/) and the LoRA manifest. Read-only for the tests."""
+    import step_jobs
     from parametric_rag import steps
     from parametric_rag.augment.reference_import import import_data_aug
     from parametric_rag.io import write_jsonl
@@ -99,8 +100,7 @@ def encoded(tiny_model_dir, workdir) -> tuple[Path, Path]:
     records = import_data_aug({"total": DATA_AUG}, fixture_questions(2), topk=3)
     repeat = dict(records[0], qid="0-again")  # same passages: adapters must be reused, not retrained
     write_jsonl(run / "aug.jsonl", records + [repeat])
-    steps.init_adapter(str(tiny_model_dir), run / "init", rank=2, alpha=32, seed=42)
+    steps.init_adapter(step_jobs.init_adapter(tiny_model_dir, run / "init"))
     manifest = run / "lora" / "manifest.json"
-    steps.encode(str(tiny_model_dir), run / "aug.jsonl", run / "init", manifest, rank=2, alpha=32, epochs=1, lr=3e-4,
-                 cot=False, fewshot=None, max_length=3000, reuse_identical=True, device="cpu", dtype="float32")
+    steps.encode(step_jobs.encode(tiny_model_dir, run / "aug.jsonl", run / "init", manifest))
     return run, manifest

@@ -12,7 +12,8 @@ import yaml
 from snakemake.utils import update_config
 
 ROOT = Path(__file__).resolve().parents[1]
-WORKFLOW_FILES = ["Snakefile", "config.yaml", "rules", "workflow_scripts", "report", "profiles", "envs", "experiments"]
+WORKFLOW_FILES = ["Snakefile", "config.yaml", "rules", "workflow_scripts", "fictional_world", "report", "profiles", "envs",
+                  "experiments"]
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 
 
@@ -67,4 +68,12 @@ def tiny_config(root: Path, model: Path) -> Path:
     return write_config(root / "tiny.yaml", root / "config.yaml",
                         models={"tiny": {"path": str(model)}}, run={"models": ["tiny"]},
                         datasets={"fictional-popqa": popqa, "fictional-2wiki": {"sample": 1, "max_new_tokens": 8}},
-                        benchmark={"n_single": 20, "n_multi_per_type": 4})
+                        fictional_world={"n_single": 20, "n_multi_per_type": 4})
+
+
+def plan_of(root: Path, *configs: str):
+    """The plan Snakemake makes in ``root`` for config.yaml and ``configs`` merged over it."""
+    from parametric_rag.config import load_config
+    from parametric_rag.plan import Plan
+
+    return Plan(load_config(root / "config.yaml", *(root / c for c in configs)))

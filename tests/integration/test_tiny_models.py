@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import step_jobs
 import torch
 
 from parametric_rag import steps
@@ -17,8 +18,8 @@ from parametric_rag.models import load_model, load_tokenizer
 def test_initial_adapter_is_seeded_with_zero_b(tiny_model_dir, tmp_path):
     from safetensors.torch import load_file
 
-    steps.init_adapter(str(tiny_model_dir), tmp_path / "a", rank=2, alpha=32, seed=42)
-    steps.init_adapter(str(tiny_model_dir), tmp_path / "b", rank=2, alpha=32, seed=42)
+    steps.init_adapter(step_jobs.init_adapter(tiny_model_dir, tmp_path / "a"))
+    steps.init_adapter(step_jobs.init_adapter(tiny_model_dir, tmp_path / "b"))
     a, b = load_file(tmp_path / "a" / "adapter_model.safetensors"), load_file(tmp_path / "b" / "adapter_model.safetensors")
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
     assert all(float(v.abs().sum()) == 0 for k, v in a.items() if "lora_B" in k)
@@ -52,9 +53,7 @@ def test_encode_is_deterministic(tiny_model_dir, encoded, tmp_path):
     run, manifest_path = encoded
     records = read_jsonl(run / "aug.jsonl")[:1]
     write_jsonl(tmp_path / "aug.jsonl", records)
-    steps.encode(str(tiny_model_dir), tmp_path / "aug.jsonl", run / "init", tmp_path / "m" / "manifest.json", rank=2,
-                 alpha=32, epochs=1, lr=3e-4, cot=False, fewshot=None, max_length=3000, reuse_identical=True,
-                 device="cpu", dtype="float32")
+    steps.encode(step_jobs.encode(tiny_model_dir, tmp_path / "aug.jsonl", run / "init", tmp_path / "m" / "manifest.json"))
     again = read_json(tmp_path / "m" / "manifest.json")["questions"][0]["adapters"]
     assert [a["sha256"] for a in again] == [a["sha256"] for a in read_json(manifest_path)["questions"][0]["adapters"]]
 
@@ -63,9 +62,9 @@ def test_encode_is_deterministic(tiny_model_dir, encoded, tmp_path):
 def test_infer_writes_scored_records(tiny_model_dir, encoded, method):
     run, manifest = encoded
     out = run / "pred" / method
-    metrics = steps.infer(str(tiny_model_dir), method, [run / "aug.jsonl"], out, cot=False, fewshot=None,
-                          max_new_tokens=6, batch_size=2, prompt_variant="reference", device="cpu", dtype="float32",
-                          manifests=[manifest] if method.startswith("prag") else [], settings={"method": method})
+    job = step_jobs.infer(tiny_model_dir, method, [run / "aug.jsonl"], out, batch_size=2,
+                          manifests=[manifest] if method.startswith("prag") else [])
+    metrics = steps.infer(job)
     preds = read_jsonl(out / "predictions.jsonl")
     assert len(preds) == 3 and metrics["n"] == 3
     for p in preds:
@@ -74,16 +73,16 @@ def test_infer_writes_scored_records(tiny_model_dir, encoded, method):
         assert ("Passage 1:" in p["prompt"]) == (method in ("icl", "prag_combine"))
     saved = read_json(out / "metrics.json")
     assert {"n", "em", "f1", "precision", "recall", "subsets", "provenance"} <= saved.keys()
-    assert saved["provenance"]["settings"] == {"method": method}
+    assert saved["provenance"]["settings"] == job.settings
 
 
 def test_prag_differs_from_vanilla_and_batches_match(tiny_model_dir, encoded):
     """Batched injection gives the same greedy generations as one question at a time."""
     run, manifest = encoded
-    kw = dict(cot=False, fewshot=None, max_new_tokens=8, prompt_variant="reference", device="cpu", dtype="float32")
-    one = steps.infer(str(tiny_model_dir), "prag", [run / "aug.jsonl"], run / "b1", batch_size=1, manifests=[manifest], **kw)
-    many = steps.infer(str(tiny_model_dir), "prag", [run / "aug.jsonl"], run / "b3", batch_size=3, manifests=[manifest], **kw)
-    vanilla = steps.infer(str(tiny_model_dir), "vanilla", [run / "aug.jsonl"], run / "v", batch_size=1, **kw)
+    aug, kw = [run / "aug.jsonl"], dict(max_new_tokens=8)
+    one = steps.infer(step_jobs.infer(tiny_model_dir, "prag", aug, run / "b1", batch_size=1, manifests=[manifest], **kw))
+    many = steps.infer(step_jobs.infer(tiny_model_dir, "prag", aug, run / "b3", batch_size=3, manifests=[manifest], **kw))
+    vanilla = steps.infer(step_jobs.infer(tiny_model_dir, "vanilla", aug, run / "v", batch_size=1, **kw))
     gens = lambda d: [p["generation"] for p in read_jsonl(run / d / "predictions.jsonl")]  # noqa: E731
     assert gens("b1") == gens("b3")
     assert gens("b1") != gens("v")

@@ -1,5 +1,7 @@
-"""The CLI: every step has --help; errors in users' data give one clear line and exit 1."""
+"""The CLI: a command per step (generated), --help for each, jobs given as JSON or made from a
+config by hand (the same job either way), errors in users' data as one clear line and exit 1."""
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -7,14 +9,16 @@ from pathlib import Path
 import pytest
 
 from parametric_rag.cli import build_parser, main
+from parametric_rag.config import load_config
+from parametric_rag.plan import Job, Plan
+from parametric_rag.steps import STEPS
 
+ROOT = Path(__file__).resolve().parents[2]
 COMMANDS = sorted(build_parser()._subparsers._group_actions[0].choices)
 
 
-def test_every_rule_step_is_a_command():
-    assert {"benchmark", "download", "unpack", "prepare-model", "questions", "index", "retrieve", "augment",
-            "import-augmented", "init-adapter", "encode", "train-translator", "import-translator", "infer",
-            "report", "compare-retrieval", "check-config"} <= set(COMMANDS)
+def test_every_step_is_a_command():
+    assert set(COMMANDS) == {s.replace("_", "-") for s in STEPS} | {"check-config", "compare-retrieval"}
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -25,29 +29,38 @@ def test_help(command, capsys):
     assert "usage: prag " + command in capsys.readouterr().out
 
 
+def test_hand_run_makes_the_rules_job(capsys):
+    """`prag infer --config config.yaml WILDCARDS` makes exactly the job the plan gives the rule."""
+    wildcards = {"model": "smollm2-135m", "dataset": "fictional-popqa", "variant": "reference", "method": "prag"}
+    assert main(["infer", "--config", str(ROOT / "config.yaml"), "--show",
+                 *(f"{k}={v}" for k, v in wildcards.items())]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    planned = Plan(load_config(ROOT / "config.yaml")).job("infer", wildcards)
+    assert shown == json.loads(planned.to_json())
+    assert main(["infer", "--job", planned.to_json(), "--show"]) == 0
+    assert json.loads(capsys.readouterr().out) == shown
+
+
+@pytest.mark.parametrize("args, message", [
+    (["infer", "--job", Job("encode", {}, {}, {}).to_json()], "is a 'encode' job, not 'infer'"),
+    (["infer", "--job", "{not json"], "--job: not a job record"),
+    (["infer"], "give --job JSON, or --config FILE"),
+    (["infer", "--config", str(ROOT / "config.yaml"), "model=smollm2-135m", "dataset=fictional-popqa",
+      "variant=reference", "method=prag", "ptag=top3-00000000"], "ptag 'top3-00000000' is not made by this config"),
+])
+def test_job_errors_are_one_line(args, message, caplog):
+    assert main(args) == 1
+    assert message in caplog.text and "Traceback" not in caplog.text
+
+
 def test_bad_data_is_one_clear_line(tmp_path):
     bad = tmp_path / "questions.json"
     bad.write_text('[{"question": "Who?", "answer": 3}]')
-    proc = subprocess.run([sys.executable, "-m", "parametric_rag.cli", "questions", "--format", "custom", "--file",
-                           f"questions={bad}", "--split", "eval", "--sample", "5", "--out", str(tmp_path / "q.jsonl")],
+    job = Job("questions", {"files": [str(bad)]}, {"questions": str(tmp_path / "q.jsonl")},
+              {"format": "custom", "split": "eval", "sample": 5, "translator_range": [0, 0], "roles": ["questions"]})
+    proc = subprocess.run([sys.executable, "-m", "parametric_rag.cli", "questions", "--job", job.to_json()],
                           capture_output=True, text=True)
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     assert "questions.json" in proc.stderr and "answer" in proc.stderr
     assert not (tmp_path / "q.jsonl").exists()
-
-
-@pytest.mark.parametrize("prompt, cot, fewshot", [("direct", False, None), ("cot", True, None),
-                                                  ("cot:hotpotqa", True, "hotpotqa")])
-def test_translator_shard_prompt(prompt, cot, fewshot):
-    args = build_parser().parse_args(["train-translator", "--model", "m", "--out-dir", "o",
-                                      "--shard", "popqa", "m.json", "a.jsonl", "direct", "--shard", "2wiki", "m2.json", "a2.jsonl", prompt])
-    assert args.shard[1] == ("2wiki", Path("m2.json"), Path("a2.jsonl"), cot, fewshot)
-    assert args.shard[0][3:] == (False, None)
-
-
-@pytest.mark.parametrize("prompt", ["cot:None", "cot:", "direct:hotpotqa", "cotx", "Direct"])
-def test_translator_shard_prompt_rejects(prompt, capsys):
-    with pytest.raises(SystemExit) as e:
-        build_parser().parse_args(["train-translator", "--model", "m", "--out-dir", "o", "--shard", "d", "m", "a", prompt])
-    assert e.value.code == 2 and "PROMPT" in capsys.readouterr().err

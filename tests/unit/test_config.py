@@ -11,11 +11,9 @@ from parametric_rag.config import (
     ConfigError,
     dataset_settings,
     load_config,
-    lora_tag,
-    n_shards,
-    translator_tag,
     validate_config,
 )
+from parametric_rag.plan import Point
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = yaml.safe_load((ROOT / "config.yaml").read_text())
@@ -78,10 +76,11 @@ def test_derived_settings():
     c["datasets"]["fictional-popqa"]["epochs"] = {"default": 1, "smollm2-135m": 3}
     assert dataset_settings(c, "fictional-popqa", "smollm2-135m")["epochs"] == 3
     assert dataset_settings(c, "fictional-popqa", "other")["epochs"] == 1
-    assert lora_tag(c, "fictional-2wiki", "smollm2-135m") == "r2_a32_lr0.0003_ep1"
-    assert n_shards(c, "fictional-popqa", "eval") == 1 and n_shards(c, "fictional-popqa", "translator") == 1
+    point = Point(c)
+    assert point.stage("lora", model="smollm2-135m", dataset="fictional-2wiki", split="eval").prefix == "r2_a32_lr0.0003_ep1"
+    assert point.n_shards("fictional-popqa", "eval") == 1 and point.n_shards("fictional-popqa", "translator") == 1
     c["datasets"]["fictional-popqa"]["questions_per_shard"] = 5
-    assert n_shards(c, "fictional-popqa", "eval") == 4
-    assert translator_tag(c, "smollm2-135m") == "p32_r2_lr1e-05_s1_ep1_fictional-popqa"
+    assert Point(c).n_shards("fictional-popqa", "eval") == 4
+    assert Point(c).stage("translator", model="smollm2-135m").prefix == "p32_r2_lr1e-05_s1_ep1"
     c["translator"]["checkpoints"] = {"smollm2-135m": "released.pt"}
-    assert translator_tag(c, "smollm2-135m") == "imported"
+    assert Point(c).stage("translator", model="smollm2-135m").prefix == "imported"

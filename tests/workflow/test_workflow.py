@@ -3,8 +3,14 @@ a tiny end-to-end run, a partial re-run by file target, and kill-and-resume."""
 
 from __future__ import annotations
 
+import json
+import os
+import re
+import shlex
+import shutil
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -13,9 +19,28 @@ import pytest
 
 from conftest import DATA_AUG
 from parametric_rag.io import read_json, read_jsonl, write_json
-from workflow_helpers import ROOT, SNAKEMAKE, copy_workflow, job_counts, snakemake, tiny_config, write_config
+from parametric_rag.plan import digest
+from workflow_helpers import ROOT, SNAKEMAKE, copy_workflow, job_counts, plan_of, snakemake, tiny_config, write_config
 
 pytestmark = pytest.mark.workflow
+
+
+def one(paths):
+    """The single path of a glob."""
+    found = list(paths)
+    assert len(found) == 1, found
+    return found[0]
+
+
+def records_match_their_paths(results: Path) -> int:
+    """Each output's settings record hashes to the tag in its path: nothing was overwritten by
+    another setting. Returns how many records were checked."""
+    records = list(results.rglob("*.settings.json"))
+    for record in records:
+        data = read_json(record)
+        assert data["tag"].endswith("-" + digest(data["settings"])), record
+        assert f"/{data['tag']}" in str(record), record
+    return len(records)
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +50,7 @@ def workflow_copy(tmp_path_factory) -> Path:
 
 def test_dry_run_default_config(workflow_copy):
     counts = job_counts(snakemake(workflow_copy, "-n", "--cores", "2").stdout)
-    assert counts["infer"] == 2 * 6 + 2 * 2 and counts["train_translator"] == 1 and counts["benchmark"] == 1
+    assert counts["infer"] == 2 * 6 + 2 * 2 and counts["train_translator"] == 1 and counts["fictional_world"] == 1
 
 
 def test_dry_run_reference_experiment(workflow_copy):
@@ -41,19 +66,22 @@ def test_dry_run_profiles(workflow_copy, profile):
 
 
 def test_translator_shards_carry_their_prompt(workflow_copy, tmp_path):
-    """Each translator shard names its prompt: direct, or CoT with (or without) few-shot examples."""
+    """Each translator shard is a record naming its prompt: direct, or CoT with (or without)
+    few-shot examples; the rule passes the job as one quoted JSON word."""
     import yaml
 
     datasets = yaml.safe_load((workflow_copy / "config.yaml").read_text())["datasets"]
     no_shots = {**datasets["fictional-2wiki"], "fewshot": None}
-    for two_wiki, prompt in ((datasets["fictional-2wiki"], "cot:2wikimultihopqa"), (no_shots, "cot")):
+    for two_wiki, fewshot in ((datasets["fictional-2wiki"], "2wikimultihopqa"), (no_shots, None)):
         config = write_config(tmp_path / "c.yaml", workflow_copy / "config.yaml",
                               datasets={"fictional-2wiki": two_wiki},
                               translator={"datasets": ["fictional-popqa", "fictional-2wiki"]})
         out = snakemake(workflow_copy, "-n", "-p", "--cores", "2", "--configfile", str(config)).stdout
-        command = next(line for line in out.splitlines() if "train-translator" in line)
-        assert " results/augmented/smollm2-135m/fictional-popqa/translator/shard-000.jsonl direct" in command
-        assert f" results/augmented/smollm2-135m/fictional-2wiki/translator/shard-000.jsonl {prompt} " in command
+        command = shlex.split(next(line for line in out.splitlines() if "train-translator" in line))
+        job = json.loads(command[command.index("--job") + 1])
+        prompts = {(s["dataset"], s["cot"], s["fewshot"]) for s in job["settings"]["shards"]}
+        assert prompts == {("fictional-popqa", False, None), ("fictional-2wiki", True, fewshot)}
+        assert all(s["augmented"] in job["inputs"]["augmented"] for s in job["settings"]["shards"])
 
 
 def test_lint_is_clean(workflow_copy):
@@ -98,7 +126,7 @@ def test_tiny_end_to_end(tiny_run):
     for label in ("Standard RAG (ICL)", "PRAG", "PRAG-combine", "DyPRAG", "DyPRAG-combine", "Vanilla (closed book)"):
         assert f"| {label} |" in md
     assert (root / "results/tables/f1.png").stat().st_size > 1000
-    metrics = read_json(root / "results/predictions/tiny/fictional-popqa/reference/prag/metrics.json")
+    metrics = read_json(one(root.glob("results/predictions/tiny/fictional-popqa/reference/prag/*/metrics.json")))
     assert metrics["n"] == 3 and metrics["provenance"]["settings"]["method"] == "prag"
     assert all(log.stat().st_size > 0 for log in (root / "logs/encode").rglob("*.log"))
 
@@ -113,7 +141,7 @@ def test_partial_rerun_by_file_target(tiny_run):
     """A deleted intermediate is rebuilt when asked for by path, and only it. The rebuilt file is
     byte-identical (same config, same seed), so the tables that depend on it stay up to date."""
     root, _ = tiny_run
-    pred = root / "results/predictions/tiny/fictional-popqa/reference/icl"
+    pred = one(root.glob("results/predictions/tiny/fictional-popqa/reference/icl/*"))
     before = {f.name: f.read_bytes() for f in pred.iterdir()}
     for f in pred.iterdir():
         f.unlink()
@@ -134,7 +162,7 @@ def test_changed_lora_setting_reruns_encode_into_a_new_directory(tiny_run):
     counts = job_counts(out)
     assert counts["encode"] == 2 + 1 + 1  # popqa eval (2 shards), 2wiki eval, popqa translator split
     assert not {"questions", "retrieve", "augment", "init_adapter"} & counts.keys()  # upstream stays
-    assert "/r2_a32_lr0.001_ep2/shard-000/manifest.json" in out  # a new directory: nothing is overwritten
+    assert re.search(r"/r2_a32_lr0.001_ep2-[0-9a-f]{8}/shard-000/manifest.json", out)  # a new directory
 
 
 def test_kill_and_resume(tiny_workflow, tmp_path):
@@ -164,14 +192,14 @@ def test_generate_source_through_snakemake(tiny_workflow):
     root = tiny_workflow
     write_config(root / "gen.yaml", root / "tiny.yaml",
                  augment={"source": "generate", "max_new_tokens": 12, "max_attempts": 2, "batch_size": 16})
-    target = "results/augmented/tiny/fictional-popqa/eval/shard-001.jsonl"
+    target = plan_of(root, "tiny.yaml", "gen.yaml").base.augmented_shards("tiny", "fictional-popqa", "eval")[1]
     snakemake(root, "--cores", "2", target, "--forcerun", "augment", "--configfile", "gen.yaml")
     records = read_jsonl(root / target)
     assert len(records) == 1 and records[0]["augment"] == [] and records[0]["passages"] == ["", "", ""]
-    retrieval = read_jsonl(next((root / "results/retrieval").rglob("fictional-popqa/eval.jsonl")))
+    retrieval = read_jsonl(one(root.glob("results/retrieval/fictional-popqa/eval/*[0-9a-f].jsonl")))
     n = len(retrieval[2]["candidates"])  # the shard's one question is the third
     assert n == 13
-    log = (root / "logs/augment/tiny/fictional-popqa/eval/shard-001.log").read_text()
+    log = (root / target.replace("results/augmented", "logs/augment").replace(".jsonl", ".log")).read_text()
     assert f"'qa_generations': {2 * n}" in log and f"'qa_failures': {n}" in log  # every candidate, 2 attempts each
 
 
@@ -186,7 +214,7 @@ def test_import_source_through_snakemake(tiny_workflow):
     write_config(root / "imp.yaml", root / "tiny.yaml",
                  datasets={"fixture-qa": {"format": "custom", "files": {"questions": "fixture.json"}, "sample": 5}},
                  augment={"source": "import", "import": {"root": "data_aug"}})
-    target = "results/augmented/tiny/fixture-qa/eval/shard-000.jsonl"
+    target = plan_of(root, "tiny.yaml", "imp.yaml").base.augmented_shards("tiny", "fixture-qa", "eval")[0]
     snakemake(root, "--cores", "2", target, "--configfile", "imp.yaml")
     out = read_jsonl(root / target)
     assert [r["question"] for r in out] == [r["question"] for r in records]
@@ -220,3 +248,50 @@ def test_download_and_unpack_rules(tiny_workflow, tmp_path):
                      "--forcerun", "download", check=False)
     assert proc.returncode != 0
     assert "checksum" in (root / "logs/download/zipped/dump.zip.log").read_text().lower()
+
+
+def test_hand_run_records_the_rules_provenance(tiny_run):
+    """`prag infer` run by hand on the same config writes the same metrics.json, provenance included."""
+    root, _ = tiny_run
+    pred = root / Path(plan_of(root, "tiny.yaml").base.metrics("tiny", "fictional-popqa", "reference", "prag")).parent
+    backup = root / "backup"
+    shutil.copytree(pred, backup)  # keeps mtimes: the workflow stays up to date afterwards
+    try:
+        by_rule = read_json(pred / "metrics.json")
+        (pred / "metrics.json").unlink()
+        proc = subprocess.run([sys.executable, "-m", "parametric_rag.cli", "infer", "--config", "config.yaml",
+                               "--config", "tiny.yaml", "model=tiny", "dataset=fictional-popqa", "variant=reference",
+                               "method=prag", "--threads", "2"], cwd=root, capture_output=True, text=True,
+                              env={**os.environ, "PYTHONPATH": str(root / "workflow_scripts")})
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        by_hand = read_json(pred / "metrics.json")
+        assert by_hand["provenance"] == by_rule["provenance"]
+        assert by_hand == by_rule
+    finally:
+        shutil.rmtree(pred)
+        shutil.copytree(backup, pred)
+        shutil.rmtree(backup)
+
+
+def test_sweep_gives_a_folder_per_setting_and_overwrites_nothing(tiny_workflow):
+    """A tiny version of experiments/sweep.yaml: lora.rank {1, 2} x retrieval.topk {1, 3}."""
+    root = tiny_workflow
+    write_config(root / "sweep.yaml", root / "tiny.yaml", sweep={"lora.rank": [1, 2], "retrieval.topk": [1, 3]},
+                 run={"datasets": ["fictional-popqa"], "methods": ["vanilla", "icl", "prag"],
+                      "extra_prompt_variants": {"no_trailing_space": []}})
+    snakemake(root, "--cores", "2", "--configfile", "sweep.yaml")
+    folders = {m: list(root.glob(f"results/predictions/tiny/fictional-popqa/reference/{m}/*/metrics.json"))
+               for m in ("vanilla", "icl", "prag")}
+    # (rank 2, top-k 3) is the tiny config itself: its folders, made by the earlier tests, are reused
+    prefixes = {m: {p.parent.name.rsplit("-", 1)[0] for p in paths} for m, paths in folders.items()}
+    assert {t for t in prefixes["prag"] if "lr0.0003" in t} == {
+        f"top{k}_r{r}_a32_lr0.0003_ep2" for r in (1, 2) for k in (1, 3)}
+    assert prefixes["icl"] == {"top1", "top3"} and prefixes["vanilla"] == {"base"}
+    assert records_match_their_paths(root / "results") > 20
+    table = pd.read_csv(root / "results/tables/metrics.csv")
+    prag = table[table.method == "prag"]
+    assert sorted(zip(prag["lora.rank"], prag["retrieval.topk"])) == [(1, 1), (1, 3), (2, 1), (2, 3)]
+    assert table[table.method == "icl"]["lora.rank"].isna().all() and len(table[table.method == "icl"]) == 2
+    assert len(table[table.method == "vanilla"]) == 1
+    md = (root / "results/tables/f1.md").read_text()
+    assert "| Model | Method | lora.rank | retrieval.topk | fictional-popqa |" in md

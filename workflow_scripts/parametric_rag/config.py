@@ -7,15 +7,15 @@ way everywhere: the message names the key, the value and what is allowed.
 from __future__ import annotations
 
 import copy
-import math
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import yaml
 from jsonschema import Draft202012Validator, validators
 
-from .datasets import FORMATS
+from .registry import FORMATS, METHODS, PROMPT_VARIANTS, fewshot_sets
 
 
 class ConfigError(ValueError):
@@ -26,7 +26,11 @@ class ConfigError(ValueError):
 def schema() -> dict:
     """The configuration schema shipped with the package (JSON Schema draft 2020-12)."""
     text = (resources.files("parametric_rag") / "resources" / "config.schema.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    spec = yaml.safe_load(text)
+    # the names come from the registry, so the schema never lists them a second time
+    spec["$defs"].update(method={"enum": list(METHODS)}, prompt_variant={"enum": list(PROMPT_VARIANTS)},
+                         format={"enum": list(FORMATS)}, fewshot={"enum": [*fewshot_sets(), None]})
+    return spec
 
 
 def _with_defaults(cls):
@@ -82,8 +86,9 @@ def validate_config(config: dict) -> dict:
     for m in config["translator"]["checkpoints"]:
         if m not in config["models"]:
             raise ConfigError(f"config key translator.checkpoints = {m!r}: not a key of models; allowed: {sorted(config['models'])}")
-    if {"dyprag", "dyprag_combine"} & set(config["run"]["methods"]):
-        for d in translator_datasets(config):
+    variants = config["run"]["extra_prompt_variants"].values()
+    if {m for m, spec in METHODS.items() if spec.parameters == "translator"} & set(config["run"]["methods"]).union(*variants):
+        for d in config["translator"]["datasets"] or config["run"]["datasets"]:
             ds = config["datasets"][d]
             start, end = ds["translator_range"]
             if start < ds["sample"] or end <= start:
@@ -103,10 +108,24 @@ def validate_config(config: dict) -> dict:
     return config
 
 
-def load_config(path: str) -> dict:
-    """Read and validate a YAML config file."""
-    with open(path, encoding="utf-8") as f:
-        return validate_config(yaml.safe_load(f) or {})
+def merge(base: dict, override: dict) -> dict:
+    """``override`` merged into ``base`` recursively (mappings merge, other values replace), as
+    Snakemake merges a ``--configfile`` over the workflow's config file."""
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            merge(base[key], value)
+        else:
+            base[key] = copy.deepcopy(value)
+    return base
+
+
+def load_config(*paths: str | Path) -> dict:
+    """Read YAML config files (later ones merged over earlier ones) and validate the result."""
+    config: dict = {}
+    for path in paths:
+        with open(path, encoding="utf-8") as f:
+            merge(config, yaml.safe_load(f) or {})
+    return validate_config(config)
 
 
 # -- settings derived from config ------------------------------------------------------------
@@ -127,42 +146,3 @@ def dataset_settings(config: dict, dataset: str, model: str | None = None) -> di
         "epochs": epochs,
         "subsets": spec.subsets,
     }
-
-
-def split_size(config: dict, dataset: str, split: str) -> int:
-    """The most questions a split can hold (per-sub-type count x number of sub-types)."""
-    ds = config["datasets"][dataset]
-    per_subset = ds["sample"] if split == "eval" else ds["translator_range"][1] - ds["translator_range"][0]
-    return per_subset * len(FORMATS[ds["format"]].subsets)
-
-
-def n_shards(config: dict, dataset: str, split: str) -> int:
-    """Shards of a split: fixed by config, so the graph is known before any data is read."""
-    return max(1, math.ceil(split_size(config, dataset, split) / config["datasets"][dataset]["questions_per_shard"]))
-
-
-def lora_tag(config: dict, dataset: str, model: str) -> str:
-    """A short name for the LoRA settings, so that two settings never share a directory."""
-    lora = config["lora"]
-    epochs = dataset_settings(config, dataset, model)["epochs"]
-    return f"r{lora['rank']}_a{lora['alpha']}_lr{lora['lr']:g}_ep{epochs}"
-
-
-def translator_datasets(config: dict) -> list[str]:
-    """Datasets whose translator split trains the parameter translator."""
-    return list(config["translator"]["datasets"] or config["run"]["datasets"])
-
-
-def translator_tag(config: dict, model: str) -> str:
-    """A short name for the translator settings (``imported`` for a released checkpoint)."""
-    t = config["translator"]
-    if model in t["checkpoints"]:
-        return "imported"
-    return (f"p{t['width']}_r{config['lora']['rank']}_lr{t['lr']:g}_s{t['sample_rate']:g}_ep{t['epochs']}_"
-            + "+".join(translator_datasets(config)))
-
-
-def shape_tag(config: dict) -> str:
-    """Names the shared initial adapter: LoRA shape and seed."""
-    lora = config["lora"]
-    return f"r{lora['rank']}_a{lora['alpha']}_seed{lora['seed']}"

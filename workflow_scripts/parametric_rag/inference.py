@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 from tqdm import tqdm
@@ -14,26 +13,10 @@ from .lora.merge import Factors
 from .metrics import score
 from .prompts import prompt_ids, prompt_text
 from .records import Augmented
+from .registry import METHODS
 
 log = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True)
-class Method:
-    """Whether the prompt carries the passages, and where parameters come from."""
-
-    passages_in_prompt: bool
-    parameters: str | None  # None (base model), "lora" (PRAG) or "translator" (DyPRAG)
-
-
-METHODS: dict[str, Method] = {
-    "vanilla": Method(False, None),
-    "icl": Method(True, None),
-    "prag": Method(False, "lora"),
-    "prag_combine": Method(True, "lora"),
-    "dyprag": Method(False, "translator"),
-    "dyprag_combine": Method(True, "translator"),
-}
 
 #: Given a batch of records, one factor dict per record (already scaled) for the injector.
 DeltaSource = Callable[[Sequence[Augmented]], list[Factors | None]]

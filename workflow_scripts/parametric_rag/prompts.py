@@ -12,6 +12,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any, Sequence
 
+from .registry import PROMPT_VARIANTS
+
 DIRECT_INSTRUCTION = (
     "You should answer the question by referring to the knowledge provided below "
     "and integrating your own knowledge.\n"
@@ -25,10 +27,6 @@ COT_REFERENCE = "Here are some reference.\n"
 COT_STEP = "\n\nLet's think step by step. Answer the questions in the same format as above.\n"
 DIRECT_PREFIX = "The answer is "
 COT_PREFIX = "Answer: "
-
-#: Prompt variants: ``reference`` keeps the trailing space of the inference prefix (method.md §4).
-PREFIX_VARIANTS = ("reference", "no_trailing_space")
-
 
 @lru_cache(maxsize=None)
 def fewshot_examples(name: str) -> tuple[tuple[str, str], ...]:
@@ -79,7 +77,7 @@ def user_turn(question: str, passages: Sequence[str] | str | None, fewshot: str 
 def assistant_prefix(answer: str | None, cot: bool, variant: str = "reference") -> str:
     """``The answer is {answer}`` / ``Answer: {answer}`` (answer normalised; empty at inference)."""
     text = (COT_PREFIX if cot else DIRECT_PREFIX) + normalize_answer_text(answer)
-    if answer is None and variant == "no_trailing_space":
+    if answer is None and not PROMPT_VARIANTS[variant].trailing_space:
         text = text.rstrip(" ")
     return text
 

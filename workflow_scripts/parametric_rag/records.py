@@ -9,7 +9,7 @@ from typing import NotRequired, TypedDict
 
 
 class Question(TypedDict):
-    """A normalised question (``results/questions/{dataset}/{split}.jsonl``)."""
+    """A normalised question (one line of a questions file, ``registry.PATHS["questions"]``)."""
 
     qid: str  # the dataset's own id (PopQA `id`, CWQ `ID`, 2Wiki/HotpotQA `_id`, custom `id`)
     question: str  # raw question text (prompt normalisation happens later)
@@ -30,7 +30,7 @@ class Candidate(TypedDict):
 
 
 class Retrieval(TypedDict):
-    """Retrieval candidates for a question (``results/retrieval/...jsonl``)."""
+    """Retrieval candidates for a question (a line of ``registry.PATHS["retrieval"]``)."""
 
     qid: str
     query: str  # the query text actually sent (after truncation)
@@ -53,7 +53,7 @@ class PassageAugment(TypedDict):
 
 
 class Augmented(Question):
-    """A question with its kept passages (``results/augmented/...jsonl``)."""
+    """A question with its kept passages (a line of ``registry.PATHS["augmented"]``)."""
 
     passages: list[str]  # the kept passages' texts, padded with "" to topk
     augment: list[PassageAugment]  # one per kept (non-empty) passage, rank order

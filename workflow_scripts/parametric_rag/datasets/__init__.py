@@ -1,4 +1,4 @@
-"""Raw dataset formats: one loader per format, behind one registry (``FORMATS``).
+"""Raw dataset formats: one loader module per format of the registry (``registry.FORMATS``).
 
 ``load_questions`` reads a dataset's raw files into normalised
 :class:`~parametric_rag.records.Question` records grouped by sub-type; ``split_questions`` cuts
@@ -11,62 +11,15 @@ from __future__ import annotations
 import importlib
 import os
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from parametric_rag.datasets.split import split_questions
 from parametric_rag.io import InputError, read_json
 from parametric_rag.records import Question
+from parametric_rag.registry import FORMATS, FormatSpec
 
 __all__ = ["FORMATS", "FormatSpec", "InputError", "load_questions", "split_questions"]
-
-
-@dataclass(frozen=True)
-class FormatSpec:
-    """What the pipeline knows about one raw dataset format, with the reference's defaults."""
-
-    name: str
-    files: dict[str, str]  # role -> default raw file name
-    subsets: tuple[str, ...]  # known sub-types, in the order results are reported
-    cot: bool  # chain-of-thought prompting by default
-    max_new_tokens: int
-    epochs: int  # PRAG encoding epochs
-    fewshot: str | None  # name of the few-shot examples resource, if any
-
-
-FORMATS: dict[str, FormatSpec] = {
-    spec.name: spec
-    for spec in (
-        FormatSpec("popqa", {"questions": "popQA.tsv"}, ("total",), False, 20, 2, None),
-        FormatSpec(
-            "complexwebquestions",
-            {"questions": "ComplexWebQuestions_dev.json"},
-            ("total",), False, 20, 1, None,
-        ),
-        FormatSpec(
-            "2wikimultihopqa",
-            {"questions": "dev.json", "aliases": "id_aliases.json"},
-            ("comparison", "bridge_comparison", "inference", "compositional"),
-            True, 128, 1, "2wikimultihopqa",
-        ),
-        FormatSpec(
-            "hotpotqa",
-            {"questions": "hotpot_dev_distractor_v1.json"},
-            ("bridge", "comparison"), True, 128, 1, "hotpotqa",
-        ),
-        FormatSpec("custom", {"questions": "questions.json"}, ("total",), False, 20, 1, None),
-    )
-}
-
-# format name -> loader module (each has ``load(files) -> list[Question]`` without positions)
-_LOADERS = {
-    "popqa": "popqa",
-    "complexwebquestions": "complexwebquestions",
-    "2wikimultihopqa": "twowikimultihopqa",
-    "hotpotqa": "hotpotqa",
-    "custom": "custom",
-}
 
 
 def load_questions(fmt: str, files: Mapping[str, str | os.PathLike]) -> dict[str, list[Question]]:
@@ -86,8 +39,8 @@ def load_questions(fmt: str, files: Mapping[str, str | os.PathLike]) -> dict[str
     for role, path in paths.items():
         if not path.is_file():
             raise FileNotFoundError(f"{fmt} {role} file not found: {path}")
-    loader = importlib.import_module(f"{__name__}.{_LOADERS[fmt]}")
-    questions: list[Question] = loader.load(paths)
+    loader = importlib.import_module(f"{__name__}.{spec.loader}")
+    questions: list[Question] = loader.load(paths, spec)
     if not questions:
         raise InputError(paths["questions"], "(none)", None, "the file holds no questions")
     by_subset: dict[str, list[Question]] = {s: [] for s in spec.subsets}

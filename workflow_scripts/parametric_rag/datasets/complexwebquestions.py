@@ -7,9 +7,10 @@ from pathlib import Path
 from parametric_rag.datasets import answers_or_error, identified_records, require, str_list
 from parametric_rag.io import InputError
 from parametric_rag.records import Question
+from parametric_rag.registry import FormatSpec
 
 
-def load(files: dict[str, Path]) -> list[Question]:
+def load(files: dict[str, Path], spec: FormatSpec) -> list[Question]:
     """Read the CWQ JSON list in file order."""
     path = files["questions"]
     questions: list[Question] = []

@@ -19,9 +19,10 @@ from parametric_rag.datasets import (
 )
 from parametric_rag.io import InputError
 from parametric_rag.records import Question
+from parametric_rag.registry import FormatSpec
 
 
-def load(files: dict[str, Path]) -> list[Question]:
+def load(files: dict[str, Path], spec: FormatSpec) -> list[Question]:
     """Read a custom JSON list in file order."""
     path = files["questions"]
     questions: list[Question] = []

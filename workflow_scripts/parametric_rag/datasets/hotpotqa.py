@@ -5,19 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 
 from parametric_rag.datasets import (
-    FORMATS,
     check_subset,
     golden_passages,
     identified_records,
     require,
 )
 from parametric_rag.records import Question
+from parametric_rag.registry import FormatSpec
 
 
-def load(files: dict[str, Path]) -> list[Question]:
+def load(files: dict[str, Path], spec: FormatSpec) -> list[Question]:
     """Read the HotpotQA JSON list in file order; golden passages join sentences with ""."""
     path = files["questions"]
-    subsets = FORMATS["hotpotqa"].subsets
+    subsets = spec.subsets
     questions: list[Question] = []
     for record, where, qid, question in identified_records(path, "_id"):
         answer = require(record, "answer", str, path, where, "a string")

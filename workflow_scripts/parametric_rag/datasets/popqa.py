@@ -9,6 +9,7 @@ from pathlib import Path
 from parametric_rag.datasets import answers_or_error, check_unique, record_label, str_list
 from parametric_rag.io import InputError
 from parametric_rag.records import Question
+from parametric_rag.registry import FormatSpec
 
 REQUIRED_COLUMNS = ("id", "question", "obj", "o_aliases")
 
@@ -25,7 +26,7 @@ def parse_list_literal(text: str, path: Path, where: str, field: str) -> list[st
     return str_list(value, path, where, field)
 
 
-def load(files: dict[str, Path]) -> list[Question]:
+def load(files: dict[str, Path], spec: FormatSpec) -> list[Question]:
     """Read ``popQA.tsv`` (tab-separated, with a header) in file order."""
     path = files["questions"]
     questions: list[Question] = []

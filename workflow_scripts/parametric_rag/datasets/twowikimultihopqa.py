@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from parametric_rag.datasets import (
-    FORMATS,
     answers_or_error,
     check_subset,
     golden_passages,
@@ -17,6 +16,7 @@ from parametric_rag.datasets import (
 )
 from parametric_rag.io import InputError, iter_jsonl
 from parametric_rag.records import Question
+from parametric_rag.registry import FormatSpec
 
 
 def read_aliases(path: Path) -> dict[str, list[str]]:
@@ -31,11 +31,11 @@ def read_aliases(path: Path) -> dict[str, list[str]]:
     return aliases
 
 
-def load(files: dict[str, Path]) -> list[Question]:
+def load(files: dict[str, Path], spec: FormatSpec) -> list[Question]:
     """Read ``dev.json`` in file order; golden passages join sentences with a space."""
     path = files["questions"]
     aliases = read_aliases(files["aliases"])
-    subsets = FORMATS["2wikimultihopqa"].subsets
+    subsets = spec.subsets
     questions: list[Question] = []
     for record, where, qid, question in identified_records(path, "_id"):
         answer = require(record, "answer", str, path, where, "a string")

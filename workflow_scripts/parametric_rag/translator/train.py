@@ -37,15 +37,15 @@ class Sample:
 
 @dataclass(frozen=True)
 class Weights:
-    """Loss weights and options (reference values by default)."""
+    """Loss weights and options (config keys translator.kl_weight, mse_weight, delta_scaling)."""
 
-    kl: float = 0.01
-    mse: float = 100.0
-    delta_scaling: str = "none"  # "none" (reference) or "peft": scale the student's delta by alpha/r
+    kl: float
+    mse: float
+    delta_scaling: str  # "none" (reference) or "peft": scale the student's delta by alpha/r
 
 
 @torch.no_grad()
-def passage_embedding(model: Any, tokenizer: Any, passages: Sequence[str], max_length: int = 3000) -> torch.Tensor:
+def passage_embedding(model: Any, tokenizer: Any, passages: Sequence[str], max_length: int) -> torch.Tensor:
     """Last layer's hidden state at the last token of each passage alone (n x h), base model."""
     device = next(model.parameters()).device
     out = []
@@ -79,7 +79,7 @@ def distillation_loss(model: Any, injector: DeltaInjector, translator: Parameter
 
 
 def train_translator(model: Any, tokenizer: Any, translator: ParameterTranslator, samples: Sequence[Sample], *,
-                     epochs: int = 1, lr: float = 1e-5, seed: int = 42, weights: Weights = Weights(),
+                     epochs: int, lr: float, seed: int, weights: Weights, max_length: int,
                      on_epoch_end: Callable[[int], None] | None = None) -> list[dict]:
     """Train ``translator`` (AdamW, batch 1, shuffled per epoch with ``seed``); return per-step losses."""
     for p in model.parameters():
@@ -87,7 +87,7 @@ def train_translator(model: Any, tokenizer: Any, translator: ParameterTranslator
     device = next(model.parameters()).device
     translator.to(device).train()
     optimizer = torch.optim.AdamW(translator.parameters(), lr=lr)
-    embeddings = passage_embedding(model, tokenizer, [s.passage for s in samples]) if samples else torch.empty(0)
+    embeddings = passage_embedding(model, tokenizer, [s.passage for s in samples], max_length) if samples else torch.empty(0)
     rng = random.Random(seed)
     history: list[dict] = []
     with DeltaInjector(model) as injector:
