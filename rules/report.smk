@@ -1,4 +1,5 @@
-# Result tables and plot over every (model, dataset, method, prompt variant, settings) of `run`.
+# Result tables and plot over every (model, dataset, method, prompt variant, settings) of `run`,
+# with intervals and paired tests; per-question comparisons; the published table's comparison.
 
 
 rule report:
@@ -8,6 +9,16 @@ rule report:
         csv=report(PATHS["table_csv"], caption="../report/metrics.rst", category="Results"),
         markdown=report(PATHS["table_md"], caption="../report/f1.rst", category="Results"),
         plot=report(PATHS["table_plot"], caption="../report/plot.rst", category="Results"),
+        wins=report(PATHS["wins"], caption="../report/wins.rst", category="Per question"),
+        per_question=[
+            report(p, caption="../report/per_question.rst", category="Per question")
+            for p in PLAN.report_outputs()["per_question"]
+        ],
+        published=[
+            report(PLAN.report_outputs()[k], caption="../report/published.rst", category="Published")
+            for k in ("published_csv", "published_md")
+            if k in PLAN.report_outputs()
+        ],
     params:
         job=lambda wc: PLAN.job("report", {}).to_json(),
     log:

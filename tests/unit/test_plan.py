@@ -64,7 +64,8 @@ def other_value(key: str, sub: dict, current):
         "augment.import.model_names": {"smollm2-135m": "qwen"},
         "augment.model": "other", "datasets.fictional-popqa.sample": 8,
         "downloads.popqa.url": "https://example.org/data/popQA.tsv", "retrieval.query_tokenizer": "other",
-        "compute.device": "cpu", "downloads.popqa.sha256": "0" * 64,
+        "compute.device": "cpu", "downloads.popqa.sha256": "0" * 64, "report.baselines": ["prag"], "report.confidence": 0.9,
+        "report.published": "published.csv",
     }
     if key in special:
         return special[key]

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 import torch
 
+from conftest import FIXTURES
 from parametric_rag.io import read_json
 from workflow_helpers import copy_workflow, job_counts, snakemake
 
@@ -40,6 +41,26 @@ def test_tables_have_every_method(default_run):
     assert (default_run / "results/tables/f1.png").stat().st_size > 1000
     for label in ("Vanilla (closed book)", "Standard RAG (ICL)", "PRAG", "PRAG-combine", "DyPRAG", "DyPRAG-combine"):
         assert f"| {label} |" in md
+
+
+def test_scores_are_the_pinned_ones(default_run):
+    """Every score of the default run, to the 4 decimals of metrics.csv, equals the run the
+    fixture was captured from (README's tables): refactors and new columns change no number."""
+    columns = ["model", "dataset", "subset", "method", "n", "em", "f1", "precision", "recall", "prompt_variant"]
+    ours = pd.read_csv(default_run / "results/tables/metrics.csv", dtype=str)[columns]
+    pinned = pd.read_csv(FIXTURES / "default_run/metrics.csv", dtype=str)[columns]
+    pd.testing.assert_frame_equal(ours, pinned)
+
+
+def test_intervals_tests_and_per_question_files(default_run):
+    table = pd.read_csv(default_run / "results/tables/metrics.csv")
+    assert ((table.f1_lo <= table.f1) & (table.f1 <= table.f1_hi)).all()
+    assert table[table.method != "icl"].p_vs_icl.notna().all()
+    for dataset, n in (("fictional-popqa", 16), ("fictional-2wiki", 4)):
+        questions = pd.read_csv(default_run / f"results/tables/smollm2-135m/{dataset}/per_question.csv")
+        assert len(questions) == n and "dyprag_combine: f1" in questions.columns
+    md = (default_run / "results/tables/f1.md").read_text()
+    assert "Holm-corrected" in md and "fictional-popqa ±" in md
 
 
 def test_retrieved_passages_carry_the_facts(default_run):

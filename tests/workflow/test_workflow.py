@@ -54,9 +54,16 @@ def test_dry_run_default_config(workflow_copy):
 
 
 def test_dry_run_reference_experiment(workflow_copy):
-    counts = job_counts(snakemake(workflow_copy, "-n", "--cores", "2", "--configfile", "experiments/reference.yaml").stdout)
-    assert counts["download"] == 3 and counts["index_elasticsearch"] == 1
-    assert counts["infer"] == 2 * 2 * 3  # models x datasets x methods
+    out = snakemake(workflow_copy, "-n", "--cores", "2", "--configfile", "experiments/reference.yaml").stdout
+    counts = job_counts(out)
+    assert counts["download"] == 4 and counts["index_elasticsearch"] == 1 and counts["train_translator"] == 2
+    # every cell of the reference table: both models x PopQA and CWQ x five methods (and the closed book)
+    assert counts["infer"] == 2 * 2 * 6
+    for model in ("llama3.2-1b-instruct", "qwen2.5-1.5b-instruct"):
+        for dataset in ("popqa", "complexwebquestions"):
+            for method in ("icl", "prag", "prag_combine", "dyprag", "dyprag_combine"):
+                assert re.search(rf"results/predictions/{model}/{dataset}/reference/{method}/[^/ ]+/metrics.json", out)
+    assert "results/tables/published.md" in out
 
 
 @pytest.mark.parametrize("profile", ["profiles/local", "profiles/slurm"])
@@ -115,8 +122,13 @@ def tiny_run(tiny_workflow):
 def test_tiny_end_to_end(tiny_run):
     root, _ = tiny_run
     table = pd.read_csv(root / "results/tables/metrics.csv")
-    assert list(table.columns) == ["model", "dataset", "subset", "method", "n", "em", "f1", "precision", "recall",
-                                   "prompt_variant"]
+    assert list(table.columns)[:14] == ["model", "dataset", "subset", "method", "n", "em", "f1", "precision", "recall",
+                                        "prompt_variant", "f1_lo", "f1_hi", "em_lo", "em_hi"]
+    assert {"p_vs_icl", "p_holm_vs_icl", "p_vs_vanilla", "p_holm_vs_vanilla"} <= set(table.columns)
+    for dataset in ("fictional-popqa", "fictional-2wiki"):
+        questions = pd.read_csv(root / f"results/tables/tiny/{dataset}/per_question.csv")
+        assert {"qid", "question", "answers", "prag: prediction", "prag: f1"} <= set(questions.columns)
+    assert "wins / losses / ties" in (root / "results/tables/wins.md").read_text()
     assert set(table.prompt_variant) == {"reference", "no_trailing_space"}
     assert set(table[table.prompt_variant == "reference"]["method"]) == {"vanilla", "icl", "prag", "prag_combine",
                                                                          "dyprag", "dyprag_combine"}

@@ -107,6 +107,10 @@ PATHS: dict[str, str] = {
     "table_csv": "results/tables/metrics.csv",
     "table_md": "results/tables/f1.md",
     "table_plot": "results/tables/f1.png",
+    "per_question": "results/tables/{model}/{dataset}/per_question.csv",
+    "wins": "results/tables/wins.md",
+    "published_csv": "results/tables/published.csv",
+    "published_md": "results/tables/published.md",
 }
 
 #: Tags are ``<readable prefix>-<8 hex digits of the settings' hash>``.

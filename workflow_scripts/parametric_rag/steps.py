@@ -255,11 +255,23 @@ def infer(job: Job) -> dict:
 
 
 def report(job: Job) -> Any:
-    """metrics.csv, f1.md and the F1 plot over the runs of a config."""
-    from .report import write_report
+    """metrics.csv, f1.md and the F1 plot over the runs of a config (intervals, paired tests),
+    per-question comparisons, and the published table's comparison when one is configured."""
+    from .comparison import wins_markdown, write_per_question, write_published
+    from .io import write_text
+    from .report import Options, write_report
 
-    o = job.outputs
-    return write_report(job.settings["runs"], Path(o["csv"]), Path(o["markdown"]), Path(o["plot"]))
+    s, o = job.settings, job.outputs
+    options = Options.from_settings(s)
+    runs = s["runs"]
+    df = write_report(runs, options, Path(o["csv"]), Path(o["markdown"]), Path(o["plot"]))
+    for path in o["per_question"]:
+        model, dataset = Path(path).parts[-3:-1]
+        write_per_question([r for r in runs if r["model"] == model and r["dataset"] == dataset], Path(path))
+    write_text(o["wins"], wins_markdown(runs, options.baselines[0]))
+    if s["published"]:
+        write_published(df, Path(job.inputs["published"]), Path(o["published_csv"]), Path(o["published_md"]))
+    return df
 
 
 def run_job(job: Job, threads: int | None = None) -> Any:

@@ -1,0 +1,55 @@
+"""Sweeps: a config's ``sweep`` (dotted key -> values) expanded into full configs ("points")."""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from typing import Any, Mapping
+
+from ..config import ConfigError, validate_config
+
+
+def set_dotted(config: dict, key: str, value: Any) -> None:
+    """``config[a][b][c] = value`` for ``key`` ``a.b.c`` (intermediate mappings are created)."""
+    *parents, last = key.split(".")
+    node = config
+    for part in parents:
+        node = node.setdefault(part, {})
+        if not isinstance(node, dict):
+            raise ConfigError(f"config key sweep.{key}: {part!r} is not a mapping")
+    node[last] = copy.deepcopy(value)
+
+
+def get_dotted(config: Mapping, key: str) -> Any:
+    node: Any = config
+    for part in key.split("."):
+        node = node[part]
+    return node
+
+
+#: Keys a sweep cannot vary, and why.
+UNSWEEPABLE = {
+    "translator.epochs": "the translator rule's outputs (one checkpoint per epoch) are fixed per run; "
+                         "sweep translator.inference_epoch instead",
+    "compute.threads": "threads schedule jobs and change no result",
+}
+
+
+def sweep_points(config: dict) -> list[tuple[dict[str, Any], dict]]:
+    """(swept values, validated config) of every point of the config's sweep (one if none)."""
+    sweep = config.get("sweep") or {}
+    for key in sorted(UNSWEEPABLE.keys() & set(sweep)):
+        raise ConfigError(f"config key sweep.{key}: {UNSWEEPABLE[key]}")
+    base = {k: v for k, v in config.items() if k != "sweep"}
+    keys = list(sweep)
+    points = []
+    for values in itertools.product(*(sweep[k] for k in keys)):
+        point = copy.deepcopy(base)
+        for key, value in zip(keys, values):
+            set_dotted(point, key, value)
+        try:
+            validate_config(point)
+        except ConfigError as e:
+            raise ConfigError(f"sweep point {dict(zip(keys, values))}: {e}") from None
+        points.append((dict(zip(keys, values)), point))
+    return points
