@@ -64,3 +64,23 @@ def test_bad_data_is_one_clear_line(tmp_path):
     assert "Traceback" not in proc.stderr
     assert "questions.json" in proc.stderr and "answer" in proc.stderr
     assert not (tmp_path / "q.jsonl").exists()
+
+
+@pytest.mark.parametrize("step, wildcards", [
+    ("questions", "dataset=fictional-popqa split=eval"),
+    ("retrieve", "dataset=fictional-popqa split=translator"),
+    ("augment", "model=smollm2-135m dataset=fictional-popqa split=eval shard=000"),
+    ("encode", "model=smollm2-135m dataset=fictional-2wiki split=eval shard=000"),
+    ("train-translator", "model=smollm2-135m"),
+    ("infer", "model=smollm2-135m dataset=fictional-2wiki variant=no_trailing_space method=icl"),
+])
+def test_hand_runs_may_leave_the_tag_out(step, wildcards, capsys):
+    """With one point, a tagged step's tag is filled in: the job equals the one the rule gets."""
+    assert main([step, "--config", str(ROOT / "config.yaml"), "--show", *wildcards.split()]) == 0
+    job = Job.from_json(capsys.readouterr().out)
+    plan = Plan(load_config(ROOT / "config.yaml"))
+    tag_key = {"questions": "qtag", "retrieve": "rtag", "augment": "atag", "encode": "ltag",
+               "train_translator": "ttag", "infer": "ptag"}[job.step]
+    named = dict(w.split("=") for w in wildcards.split()) | {tag_key: job.tag}
+    assert plan.job(job.step, named) == job
+    assert all(f"/{job.tag}" in p for v in job.outputs.values() for p in (v if isinstance(v, list) else [v]))

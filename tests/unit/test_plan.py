@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from parametric_rag.config import ConfigError, load_config, schema
-from parametric_rag.plan import Plan, all_jobs, get_dotted, make_tag, set_dotted
+from parametric_rag.plan import Plan, Point, all_jobs, digest, get_dotted, make_tag, set_dotted
 from parametric_rag.registry import FORMATS, METHODS, PATHS, PROMPT_VARIANTS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -181,6 +181,9 @@ def test_sweep_jobs_resolve_by_tag():
 @pytest.mark.parametrize("sweep, message", [
     ({"translator.epochs": [1, 2]}, "sweep translator.inference_epoch instead"),
     ({"lora.rank": [1, "two"]}, "sweep point {'lora.rank': 'two'}"),
+    ({"run.datasets": [["fictional-popqa"], ["fictional-2wiki"]]}, "sweep.run.datasets: cannot be swept"),
+    ({"corpus.path": ["a.tsv", "b.tsv"]}, "sweep.corpus.path: cannot be swept"),
+    ({"fictional_world.seed": [1, 2]}, "sweep.fictional_world.seed: cannot be swept"),
 ])
 def test_bad_sweeps_are_refused(sweep, message):
     config = copy.deepcopy(BASE)
@@ -227,3 +230,38 @@ def test_settings_record_of_a_yaml_sweep_round_trips(tmp_path):
     path = tmp_path / "c.yaml"
     path.write_text(yaml.safe_dump(sweep_config()))
     assert json.loads(json.dumps(load_config(path)["sweep"])) == {"lora.rank": [1, 2], "retrieval.topk": [1, 3]}
+
+
+def test_whole_floats_and_ints_are_one_setting():
+    assert digest({"w": 100.0, "x": [1.0, 0.5]}) == digest({"w": 100, "x": [1, 0.5]})
+    assert digest({"w": 100.5}) != digest({"w": 100})
+
+
+def test_untagged_jobs_in_a_sweep_must_be_named():
+    plan = Plan(sweep_config())
+    with pytest.raises(ConfigError, match="ambiguous in a sweep"):
+        plan.job("init_adapter", {"model": "smollm2-135m"})
+    shapes = {plan.job("init_adapter", {"model": "smollm2-135m", "shape": s}).outputs["adapter"]
+              for s in ("r1_a32_seed42", "r2_a32_seed42")}
+    assert len(shapes) == 2
+
+
+def test_the_translator_split_does_not_depend_on_the_sample():
+    other = copy.deepcopy(BASE)
+    other["datasets"]["fictional-popqa"]["sample"] = 15
+    a, b = Point(copy.deepcopy(BASE)), Point(other)
+    assert a.stage("translator", model="smollm2-135m").tag == b.stage("translator", model="smollm2-135m").tag
+    assert (a.stage("questions", dataset="fictional-popqa", split="eval").tag
+            != b.stage("questions", dataset="fictional-popqa", split="eval").tag)
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"translator.inference_epoch": 3}, "translator.inference_epoch = 3: training runs translator.epochs = 1"),
+    ({"augment.source": "import", "augment.import.root": "data_aug"}, "augment.import.translator_root = None"),
+])
+def test_settings_that_could_never_run_are_refused(changes, message):
+    config = copy.deepcopy(BASE)
+    for key, value in changes.items():
+        set_dotted(config, key, value)
+    with pytest.raises(ConfigError, match=message.replace(".", r"\.")):
+        Plan(config)

@@ -90,11 +90,11 @@ def published_comparison(df: pd.DataFrame, published: Sequence[dict]) -> pd.Data
         ours = top[(top["model"] == pub["model"]) & (top["dataset"] == pub["dataset"]) & (top["method"] == pub["method"])]
         row = {"model": pub["model"], "dataset": pub["dataset"], "method": pub["method"], "published": pub["f1"],
                "ours": None, "ours_lo": None, "ours_hi": None, "difference": None, "inside": None}
-        if not ours.empty:
-            o = ours.iloc[0]
-            row.update(ours=o["f1"], ours_lo=o["f1_lo"], ours_hi=o["f1_hi"], difference=o["f1"] - pub["f1"],
-                       inside=bool(o["f1_lo"] <= pub["f1"] <= o["f1_hi"]))
-        rows.append(row)
+        if ours.empty:
+            rows.append(row)
+        for _, o in ours.iterrows():  # one row per setting of a sweep
+            rows.append({**row, "ours": o["f1"], "ours_lo": o["f1_lo"], "ours_hi": o["f1_hi"],
+                         "difference": o["f1"] - pub["f1"], "inside": bool(o["f1_lo"] <= pub["f1"] <= o["f1_hi"])})
     return pd.DataFrame(rows)
 
 

@@ -87,7 +87,9 @@ def validate_config(config: dict) -> dict:
         if m not in config["models"]:
             raise ConfigError(f"config key translator.checkpoints = {m!r}: not a key of models; allowed: {sorted(config['models'])}")
     variants = config["run"]["extra_prompt_variants"].values()
-    if {m for m, spec in METHODS.items() if spec.parameters == "translator"} & set(config["run"]["methods"]).union(*variants):
+    translator_methods = ({m for m, spec in METHODS.items() if spec.parameters == "translator"}
+                          & set(config["run"]["methods"]).union(*variants))
+    if translator_methods:
         for d in config["translator"]["datasets"] or config["run"]["datasets"]:
             ds = config["datasets"][d]
             start, end = ds["translator_range"]
@@ -105,6 +107,14 @@ def validate_config(config: dict) -> dict:
         raise ConfigError("config key augment.table = None: augment.source 'table' needs a table path")
     if aug["source"] == "import" and not aug["import"]["root"]:
         raise ConfigError("config key augment.import.root = None: augment.source 'import' needs the data_aug directory")
+    trained = [m for m in config["run"]["models"] if m not in config["translator"]["checkpoints"]]
+    if translator_methods and trained and aug["source"] == "import" and not aug["import"]["translator_root"]:
+        raise ConfigError("config key augment.import.translator_root = None: DyPRAG trains a translator for "
+                          f"{trained} on the translator splits, which augment.source 'import' reads from there")
+    t = config["translator"]
+    if t["inference_epoch"] is not None and t["inference_epoch"] > t["epochs"]:
+        raise ConfigError(f"config key translator.inference_epoch = {t['inference_epoch']}: training runs "
+                          f"translator.epochs = {t['epochs']} epochs")
     return config
 
 

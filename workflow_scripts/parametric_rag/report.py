@@ -1,5 +1,5 @@
-"""Result tables (CSV, Markdown in the reference README's shape) and an F1 plot, with 95%
-bootstrap intervals and paired tests against baseline methods (:mod:`parametric_rag.stats`).
+"""Result tables (CSV, Markdown in the reference README's shape) and an F1 plot, with
+bootstrap intervals (95% by default) and paired tests against baseline methods (:mod:`parametric_rag.stats`).
 
 Each run is a dict: model, dataset, method, variant, metrics (metrics.json), predictions
 (predictions.jsonl) and settings (swept setting -> value, None where the run does not depend on it).
@@ -180,7 +180,7 @@ def f1_markdown(df: pd.DataFrame, options: Options, extra: Sequence[str] = ()) -
            f"(median half-width of the paired intervals): {resolved}." if resolved else "") + "\n")
 
 
-def f1_plot(df: pd.DataFrame, out: Path) -> None:
+def f1_plot(df: pd.DataFrame, out: Path, confidence: float) -> None:
     """Bar charts of F1 by method with interval error bars (headline prompt variant), one panel
     per model x dataset."""
     import matplotlib
@@ -203,7 +203,7 @@ def f1_plot(df: pd.DataFrame, out: Path) -> None:
         ax.bar(labels, group["f1"], color="#4C72B0", yerr=errors, capsize=3, ecolor="#333333")
         ax.set_title(f"{model} / {dataset}", fontsize=10)
         ax.set_ylim(0, 1)
-        ax.set_ylabel("F1 (95% interval)")
+        ax.set_ylabel(f"F1 ({confidence:.0%} interval)")
         ax.tick_params(axis="x", labelrotation=45, labelsize=8)
         for x, (v, hi) in enumerate(zip(group["f1"], group["f1_hi"])):
             ax.text(x, min(hi, 0.93) + 0.02, f"{v:.2f}", ha="center", fontsize=8)
@@ -219,5 +219,5 @@ def write_report(runs: Sequence[dict], options: Options, csv: Path, markdown: Pa
     with atomic_path(csv) as tmp:
         df.drop(columns="overall").to_csv(tmp, index=False, float_format="%.4f")
     write_text(markdown, f1_markdown(df, options, setting_columns(runs)))
-    f1_plot(df, plot)
+    f1_plot(df, plot, options.confidence)
     return df

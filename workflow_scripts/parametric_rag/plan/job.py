@@ -9,9 +9,20 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 
+def _canonical(value: Any) -> Any:
+    """``value`` with whole floats as ints (100.0 and 100 are one setting) and tuples as lists."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _canonical(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    return value
+
+
 def digest(settings: Any) -> str:
     """8 hex digits of the sha256 of ``settings`` as canonical JSON."""
-    text = json.dumps(settings, sort_keys=True, separators=(",", ":"), default=list)
+    text = json.dumps(_canonical(settings), sort_keys=True, separators=(",", ":"), default=list)
     return hashlib.sha256(text.encode()).hexdigest()[:8]
 
 

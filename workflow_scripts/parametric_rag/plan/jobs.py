@@ -83,11 +83,19 @@ class Plan:
         stage, tag_key = STEP_STAGES.get(step, (None, None))
         if stage:
             point = self.point_for(stage, tag_key, wc)
-        else:
-            point = next((p for p in self.points if _matches(p, step, wc)), None)
-            if point is None:
-                raise ConfigError(f"no point of this config makes the {step} job {wc}")
-        return JOB_BUILDERS[step](self, point, wc)
+            wc[tag_key] = point.stage(stage, **{k: wc[k] for k in STAGE_KEYS[stage]}).tag
+            return JOB_BUILDERS[step](self, point, wc)
+        jobs = {}
+        for p in self.points:
+            if _matches(p, step, wc):
+                job = JOB_BUILDERS[step](self, p, wc)
+                jobs.setdefault(job.to_json(), job)
+        if not jobs:
+            raise ConfigError(f"no point of this config makes the {step} job {wc}")
+        if len(jobs) > 1:
+            raise ConfigError(f"the {step} job {wc} is ambiguous in a sweep: name its output's wildcards "
+                              f"(e.g. shape= for init-adapter, corpus= and backend= for index)")
+        return next(iter(jobs.values()))
 
 
 def _matches(point: Point, step: str, wc: Mapping[str, str]) -> bool:

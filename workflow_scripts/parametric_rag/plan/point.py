@@ -93,8 +93,10 @@ class Point:
 
     def _questions(self, dataset: str, split: str) -> Stage:
         ds = self.c["datasets"][dataset]
-        s = {"dataset": dataset, "split": split, "format": ds["format"], "files": ds["files"], "sample": ds["sample"]}
-        if split == "translator":
+        s = {"dataset": dataset, "split": split, "format": ds["format"], "files": ds["files"]}
+        if split == "eval":
+            s["sample"] = ds["sample"]
+        else:  # the translator split is [start, end) of each sub-type whatever the sample
             s["translator_range"] = list(ds["translator_range"])
         prefix = f"n{ds['sample']}" if split == "eval" else "t{}-{}".format(*ds["translator_range"])
         return Stage(s, prefix)
@@ -146,7 +148,7 @@ class Point:
         t, lora = self.c["translator"], self.c["lora"]
         if model in t["checkpoints"]:
             s = {"checkpoint": t["checkpoints"][model], "width": t["width"], "rank": lora["rank"],
-                 "model_source": self.c["models"][model]}
+                 "max_length": lora["max_length"], "model_source": self.c["models"][model]}
             return Stage(s, "imported")
         shards = []
         for d in self.translator_datasets():

@@ -27,19 +27,37 @@ def get_dotted(config: Mapping, key: str) -> Any:
     return node
 
 
-#: Keys a sweep cannot vary, and why.
+#: Keys a sweep cannot vary (a key, or every key under a prefix ending in "."), and why.
 UNSWEEPABLE = {
     "translator.epochs": "the translator rule's outputs (one checkpoint per epoch) are fixed per run; "
                          "sweep translator.inference_epoch instead",
     "compute.threads": "threads schedule jobs and change no result",
+    "corpus.path": "the index path names the corpus by corpus.name only; sweep corpus.name with it in separate "
+                   "configs",
+    "retrieval.elasticsearch.": "one marker per corpus records the server-side index; use separate configs",
+    "retrieval.tantivy.": "tantivy settings change no result",
+    "run.": "what is run is the same for every point; list the models, datasets and methods in run",
+    "report.": "one report covers every point",
+    "fictional_world.": "the generator runs once; use separate configs",
+    "downloads.": "downloads are not settings",
+    "sweep": "a sweep cannot sweep itself",
 }
+
+
+def unsweepable(key: str) -> str | None:
+    """Why ``key`` cannot be swept, or None."""
+    for name, why in UNSWEEPABLE.items():
+        if key == name.rstrip(".") or (name.endswith(".") and key.startswith(name)):
+            return why
+    return None
 
 
 def sweep_points(config: dict) -> list[tuple[dict[str, Any], dict]]:
     """(swept values, validated config) of every point of the config's sweep (one if none)."""
     sweep = config.get("sweep") or {}
-    for key in sorted(UNSWEEPABLE.keys() & set(sweep)):
-        raise ConfigError(f"config key sweep.{key}: {UNSWEEPABLE[key]}")
+    for key in sweep:
+        if unsweepable(key):
+            raise ConfigError(f"config key sweep.{key}: cannot be swept: {unsweepable(key)}")
     base = {k: v for k, v in config.items() if k != "sweep"}
     keys = list(sweep)
     points = []
