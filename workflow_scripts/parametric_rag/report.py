@@ -144,11 +144,14 @@ def _f1_table(top: pd.DataFrame, extra: list[str], baselines: Sequence[str]) -> 
 
 def resolvable_difference(df: pd.DataFrame, baseline: str) -> dict[str, float]:
     """Per dataset, the median half-width of the paired F1 intervals against ``baseline`` (headline
-    prompt variant): differences smaller than this are not resolved with this many questions."""
+    prompt variant, intervals of nonzero width): differences smaller than this are not resolved
+    with this many questions."""
     top = overall(df)
     top = top[top["prompt_variant"] == top["prompt_variant"].iloc[0]]
     width = (top[f"f1_diff_hi_vs_{baseline}"] - top[f"f1_diff_lo_vs_{baseline}"]) / 2
-    return {str(d): float(w.median()) for d, w in width.groupby(top["dataset"], observed=True) if w.notna().any()}
+    width = width[width > 0]  # a zero-width interval (both methods score alike on every question) says nothing
+    return {str(d): float(w.median()) for d, w in width.groupby(top.loc[width.index, "dataset"], observed=True)
+            if len(w)}
 
 
 def f1_markdown(df: pd.DataFrame, options: Options, extra: Sequence[str] = ()) -> str:
@@ -177,7 +180,8 @@ def f1_markdown(df: pd.DataFrame, options: Options, extra: Sequence[str] = ()) -
         f"of per-question F1 ({options.permutations:,} random swaps, two-sided), Holm-corrected across the cells "
         f"of each table: {marks}."
         + (f" Smallest F1 difference these questions resolve against {METHODS[options.baselines[0]].label} "
-           f"(median half-width of the paired intervals): {resolved}." if resolved else "") + "\n")
+           f"(median half-width of the paired intervals that are not a single point): {resolved}."
+           if resolved else "") + "\n")
 
 
 def f1_plot(df: pd.DataFrame, out: Path, confidence: float) -> None:
