@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -265,3 +266,10 @@ def test_settings_that_could_never_run_are_refused(changes, message):
         set_dotted(config, key, value)
     with pytest.raises(ConfigError, match=message.replace(".", r"\.")):
         Plan(config)
+
+
+def test_readme_example_target_is_the_plans():
+    """README's example of asking for a file by path names the path the default config makes."""
+    readme = (ROOT / "README.md").read_text()
+    example = re.search(r"snakemake --cores 2 (results/predictions/\S+/metrics.json)", readme).group(1)
+    assert example == Plan(copy.deepcopy(BASE)).base.metrics("smollm2-135m", "fictional-popqa", "reference", "icl")
