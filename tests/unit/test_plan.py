@@ -258,7 +258,6 @@ def test_the_translator_split_does_not_depend_on_the_sample():
 
 @pytest.mark.parametrize("changes, message", [
     ({"translator.inference_epoch": 3}, "translator.inference_epoch = 3: training runs translator.epochs = 1"),
-    ({"augment.source": "import", "augment.import.root": "data_aug"}, "augment.import.translator_root = None"),
 ])
 def test_settings_that_could_never_run_are_refused(changes, message):
     config = copy.deepcopy(BASE)

@@ -107,10 +107,6 @@ def validate_config(config: dict) -> dict:
         raise ConfigError("config key augment.table = None: augment.source 'table' needs a table path")
     if aug["source"] == "import" and not aug["import"]["root"]:
         raise ConfigError("config key augment.import.root = None: augment.source 'import' needs the data_aug directory")
-    trained = [m for m in config["run"]["models"] if m not in config["translator"]["checkpoints"]]
-    if translator_methods and trained and aug["source"] == "import" and not aug["import"]["translator_root"]:
-        raise ConfigError("config key augment.import.translator_root = None: DyPRAG trains a translator for "
-                          f"{trained} on the translator splits, which augment.source 'import' reads from there")
     t = config["translator"]
     if t["inference_epoch"] is not None and t["inference_epoch"] > t["epochs"]:
         raise ConfigError(f"config key translator.inference_epoch = {t['inference_epoch']}: training runs "
