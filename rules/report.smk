@@ -4,7 +4,7 @@
 
 rule report:
     input:
-        unpack(lambda wc: PLAN.job("report", {}).inputs),
+        unpack(job_inputs("report")),
     output:
         csv=report(PATHS["table_csv"], caption="../report/metrics.rst", category="Results"),
         markdown=report(PATHS["table_md"], caption="../report/f1.rst", category="Results"),
@@ -20,7 +20,7 @@ rule report:
             if k in PLAN.report_outputs()
         ],
     params:
-        job=lambda wc: PLAN.job("report", {}).to_json(),
+        job=job_json("report"),
     log:
         "logs/report/report.log",
     conda:

@@ -11,6 +11,7 @@ import pandas as pd
 
 from .io import InputError, atomic_path, read_jsonl, write_text
 from .registry import METHODS
+from .report import baseline_of
 
 
 def run_label(run: dict, headline: str) -> str:
@@ -46,8 +47,6 @@ def write_per_question(runs: Sequence[dict], out: Path) -> pd.DataFrame:
 def wins_markdown(runs: Sequence[dict], baseline: str) -> str:
     """Per model, dataset and run: on how many questions its F1 is above, below or equal to the
     baseline's (same model, dataset, prompt variant and settings)."""
-    from .report import baseline_of
-
     headline = runs[0]["variant"] if runs else ""
     lines = [f"Per-question F1 against {METHODS[baseline].label}: wins / losses / ties.", "",
              "| Model | Dataset | Run | wins | losses | ties |", "|---|---|---|---|---|---|"]

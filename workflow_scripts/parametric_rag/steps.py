@@ -11,7 +11,7 @@ import logging
 from pathlib import Path
 from typing import Any, Callable
 
-from .io import read_jsonl, write_json, write_jsonl
+from .io import read_jsonl, write_json, write_jsonl, write_text
 from .plan import Job
 
 log = logging.getLogger(__name__)
@@ -258,7 +258,7 @@ def report(job: Job) -> Any:
     """metrics.csv, f1.md and the F1 plot over the runs of a config (intervals, paired tests),
     per-question comparisons, and the published table's comparison when one is configured."""
     from .comparison import wins_markdown, write_per_question, write_published
-    from .io import write_text
+    from .registry import PATHS
     from .report import Options, write_report
 
     s, o = job.settings, job.outputs
@@ -266,8 +266,7 @@ def report(job: Job) -> Any:
     runs = s["runs"]
     df = write_report(runs, options, Path(o["csv"]), Path(o["markdown"]), Path(o["plot"]))
     for path in o["per_question"]:
-        model, dataset = Path(path).parts[-3:-1]
-        write_per_question([r for r in runs if r["model"] == model and r["dataset"] == dataset], Path(path))
+        write_per_question([r for r in runs if PATHS["per_question"].format(**r) == path], Path(path))
     write_text(o["wins"], wins_markdown(runs, options.baselines[0]))
     if s["published"]:
         write_published(df, Path(job.inputs["published"]), Path(o["published_csv"]), Path(o["published_md"]))

@@ -34,8 +34,8 @@ class Plan:
                 for model, dataset, method in itertools.product(point.run["models"], point.run["datasets"], methods):
                     path = point.metrics(model, dataset, variant, method)
                     runs.setdefault(path, {"model": model, "dataset": dataset, "method": method, "variant": variant,
-                                           "metrics": path, "predictions": posixpath.join(posixpath.dirname(path),
-                                                                                          "predictions.jsonl")})
+                                           "metrics": path,
+                                           "predictions": point.metrics(model, dataset, variant, method, "predictions")})
                     made_by.setdefault(path, []).append(point)
         for path, run in runs.items():
             # a swept setting a run does not depend on (the same file at several values) is left blank
@@ -266,7 +266,6 @@ def _infer(plan: Plan, p: Point, wc: dict) -> Job:
     model, dataset, method = wc["model"], wc["dataset"], wc["method"]
     spec = METHODS[method]
     stage = p.stage("predictions", model=model, dataset=dataset, variant=wc["variant"], method=method)
-    wc = {**wc, "ptag": stage.tag}
     inputs: dict[str, Any] = {"model": p.model_files(model)}
     if spec.passages_in_prompt or spec.parameters:
         inputs["augmented"] = p.augmented_shards(model, dataset, "eval")

@@ -209,9 +209,10 @@ class Point:
         return PATHS["translator"].format(model=model, ttag=self.stage("translator", model=model).tag,
                                           epoch=self.translator_epoch(model))
 
-    def metrics(self, model: str, dataset: str, variant: str, method: str) -> str:
+    def metrics(self, model: str, dataset: str, variant: str, method: str, file: str = "metrics") -> str:
+        """An inference run's ``metrics`` (or ``predictions``) file."""
         ptag = self.stage("predictions", model=model, dataset=dataset, variant=variant, method=method).tag
-        return PATHS["metrics"].format(model=model, dataset=dataset, variant=variant, method=method, ptag=ptag)
+        return PATHS[file].format(model=model, dataset=dataset, variant=variant, method=method, ptag=ptag)
 
     def reference_files(self, model: str, dataset: str, split: str) -> dict[str, str]:
         """The reference's data_aug files of a dataset split, one per sub-type."""
