@@ -13,6 +13,16 @@ sys.path.insert(0, str(SCRIPTS))
 
 from parametric_rag.plan import Plan, record_path  # noqa: E402
 from parametric_rag.registry import METHODS, PATHS, PROMPT_VARIANTS, SPLITS, TAG_PATTERN  # noqa: E402
+from parametric_rag.run_guard import clear_stale_locks  # noqa: E402
+
+# A run killed with SIGKILL leaves Snakemake's lock files behind; this process removes them only
+# when no other run of this workflow is alive (parametric_rag/run_guard.py), so the same command
+# resumes. Jobs started by a cluster executor are not the main process and skip this.
+if workflow.is_main_process:
+    _stale = clear_stale_locks()
+    if _stale:
+        print(f"Removed {len(_stale)} stale lock file(s) in .snakemake/locks: the run that wrote them is no "
+              "longer alive (no process holds .snakemake/run.guard).", file=sys.stderr)
 
 PLAN = Plan(config)
 THREADS = config["compute"]["threads"]

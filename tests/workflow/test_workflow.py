@@ -116,6 +116,8 @@ def tiny_workflow(tmp_path_factory, tiny_llama_dir) -> Path:
 @pytest.fixture(scope="module")
 def tiny_run(tiny_workflow):
     proc = snakemake(tiny_workflow, "--cores", "2", "--configfile", "tiny.yaml")
+    # later tests run other configs here, and the tables' paths carry no tag: keep this run's
+    shutil.copytree(tiny_workflow / "results/tables", tiny_workflow / "tiny-run-tables")
     return tiny_workflow, proc
 
 
@@ -195,6 +197,69 @@ def test_kill_and_resume(tiny_workflow, tmp_path):
     assert "encode" in job_counts(rerun.stdout + rerun.stderr)
     assert len(list((root / "results/lora/tiny").rglob("*lr0.0002*/shard-*/manifest.json"))) == 4
     assert "Nothing to be done" in snakemake(root, "-n", "--configfile", "tiny2.yaml").stdout
+
+
+README_RUN = [str(Path(sys.executable).parent / "snakemake"), "--cores", "2"]  # README's command, in a venv
+
+
+def _started(root: Path, log_glob: str) -> bool:
+    """A job whose log matches ``log_glob`` has started writing (so it is mid-run)."""
+    return any(p.stat().st_size > 0 for p in root.glob(log_glob))
+
+
+def _run_and_kill(root: Path, log_glob: str, timeout: int = 900) -> str:
+    """README's command, SIGKILLed (its whole process group, jobs included) once a job whose log
+    matches ``log_glob`` is running; returns the run's output."""
+    out = root / "run.out"
+    with out.open("w") as sink:
+        proc = subprocess.Popen(README_RUN, cwd=root, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.time() + timeout
+        while not _started(root, log_glob):
+            assert proc.poll() is None, f"the run ended before {log_glob} started:\n{out.read_text()[-4000:]}"
+            assert time.time() < deadline, f"{log_glob} never started"
+            time.sleep(0.1)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=60)
+    return out.read_text()
+
+
+def test_sigkill_and_resume_with_readme_command(tiny_run, tmp_path_factory):
+    """SIGKILL of the whole process group mid-encode, mid-translator training and mid-inference:
+    each time README's command, with nothing else typed, removes the stale lock and resumes; a
+    second run while one is alive is refused; the results equal an uninterrupted run's."""
+    reference, _ = tiny_run
+    root = copy_workflow(tmp_path_factory.mktemp("sigkill"))
+    shutil.copy(reference / "tiny.yaml", root / "config.yaml")  # README's command reads config.yaml
+    kill_points = ["logs/encode/**/*.log", "logs/train_translator/**/*.log", "logs/infer/**/prag/*.log"]
+    for i, point in enumerate(kill_points):
+        output = _run_and_kill(root, point)
+        assert any((root / ".snakemake/locks").glob("*.lock")), "SIGKILL left no lock: nothing was tested"
+        if i:
+            assert "stale lock" in output, output[-4000:]
+            assert "LockException" not in output and "cannot be locked" not in output
+    # a live run keeps its lock: a second run in the same directory is refused, the first finishes
+    final = root / "final.out"
+    with final.open("w") as sink:
+        live = subprocess.Popen(README_RUN, cwd=root, stdout=sink, stderr=subprocess.STDOUT)
+        deadline = time.time() + 300
+        while "stale lock" not in final.read_text() or not any((root / ".snakemake/locks").glob("*.lock")):
+            assert live.poll() is None and time.time() < deadline, final.read_text()[-4000:]
+            time.sleep(0.1)  # the live run removed the stale locks and wrote its own
+        second = subprocess.run(README_RUN, cwd=root, capture_output=True, text=True, timeout=600)
+        assert live.wait(timeout=1800) == 0, final.read_text()[-6000:]
+    assert second.returncode != 0 and "cannot be locked" in second.stdout + second.stderr, second.stderr[-3000:]
+    assert "Nothing to be done" not in final.read_text()  # the kills left work to resume
+    assert not any((root / ".snakemake/locks").glob("*.lock"))
+    assert "Nothing to be done" in snakemake(root, "-n").stdout
+    predictions = sorted(p.relative_to(root) for p in (root / "results/predictions").rglob("predictions.jsonl"))
+    assert len(predictions) >= 6
+    for rel in predictions:
+        assert (root / rel).read_bytes() == (reference / rel).read_bytes(), rel
+    tables = sorted(p.relative_to(root / "results/tables") for p in (root / "results/tables").rglob("*") if p.is_file())
+    assert tables == sorted(p.relative_to(reference / "tiny-run-tables")
+                            for p in (reference / "tiny-run-tables").rglob("*") if p.is_file())
+    for rel in tables:
+        assert (root / "results/tables" / rel).read_bytes() == (reference / "tiny-run-tables" / rel).read_bytes(), rel
 
 
 def test_generate_source_through_snakemake(tiny_workflow):
