@@ -94,12 +94,12 @@ def encoded(tiny_model_dir, workdir) -> tuple[Path, Path]:
     import step_jobs
     from parametric_rag import steps
     from parametric_rag.augment.reference_import import import_data_aug
-    from parametric_rag.io import write_jsonl
+    from parametric_rag.io import write_jsonl_checksummed
 
     run = workdir / tiny_model_dir.name
     records = import_data_aug({"total": DATA_AUG}, fixture_questions(2), topk=3)
     repeat = dict(records[0], qid="0-again")  # same passages: adapters must be reused, not retrained
-    write_jsonl(run / "aug.jsonl", records + [repeat])
+    write_jsonl_checksummed(run / "aug.jsonl", records + [repeat])
     steps.init_adapter(step_jobs.init_adapter(tiny_model_dir, run / "init"))
     manifest = run / "lora" / "manifest.json"
     steps.encode(step_jobs.encode(tiny_model_dir, run / "aug.jsonl", run / "init", manifest))

@@ -8,7 +8,7 @@ import torch
 
 from parametric_rag import steps
 from parametric_rag.augment.generate import GenerationAugmenter
-from parametric_rag.io import read_json, read_jsonl, write_jsonl
+from parametric_rag.io import read_json, read_jsonl, write_jsonl_checksummed
 from parametric_rag.models import load_model, load_tokenizer
 
 # `encoded` (conftest): two questions plus a repeat, augmented from the reference fixture and encoded
@@ -52,7 +52,7 @@ def test_encode_writes_loadable_adapters_that_change_the_output(tiny_model_dir, 
 def test_encode_is_deterministic(tiny_model_dir, encoded, tmp_path):
     run, manifest_path = encoded
     records = read_jsonl(run / "aug.jsonl")[:1]
-    write_jsonl(tmp_path / "aug.jsonl", records)
+    write_jsonl_checksummed(tmp_path / "aug.jsonl", records)
     steps.encode(step_jobs.encode(tiny_model_dir, tmp_path / "aug.jsonl", run / "init", tmp_path / "m" / "manifest.json"))
     again = read_json(tmp_path / "m" / "manifest.json")["questions"][0]["adapters"]
     assert [a["sha256"] for a in again] == [a["sha256"] for a in read_json(manifest_path)["questions"][0]["adapters"]]

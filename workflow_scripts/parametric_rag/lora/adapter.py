@@ -1,4 +1,9 @@
-"""LoRA adapters as PEFT folders: the shared initial adapter, in-memory resets, reading A and B."""
+"""LoRA adapters as PEFT folders: the shared initial adapter, in-memory resets, reading A and B.
+
+Every adapter folder the pipeline writes has a record (``training.json`` for a passage's
+adapter, ``init.json`` for the initial one) written last, holding the sha256 of each of the
+folder's other files under ``files``: :func:`verify_adapter` checks them.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from safetensors import SafetensorError
 from safetensors.torch import load_file
 
+from ..io import ArtefactError, IntegrityError, cached_sha256, check_sha256, read_json, write_json, write_text
 from . import TARGET_MODULES
 
+INIT_RECORD = "init.json"  # the initial adapter's record
+TRAINING_RECORD = "training.json"  # a passage adapter's record
 KEY = re.compile(r"layers\.(\d+)\.mlp\.(\w+)\.lora_([AB])(?:\.[^.]+)?\.weight$")
 
 
@@ -51,9 +60,66 @@ def wrap(model: Any, shape: LoraShape, init_dir: Path | None = None) -> Any:
     return peft_model
 
 
+def rebuild_hint(adapter_dir: Path) -> str:
+    """What to delete so that re-running rebuilds ``adapter_dir``: its shard's manifest (encode
+    retrains damaged adapters, reuses the rest) or, for the initial adapter, the folder itself."""
+    adapter_dir = Path(adapter_dir)
+    if adapter_dir.parent.name == "adapters":
+        return f"delete {adapter_dir.parent.parent / 'manifest.json'} and re-run: encode retrains this adapter"
+    return f"delete {adapter_dir} and re-run: the step that wrote it rebuilds it"
+
+
+def save_adapter(peft_model: Any, directory: Path, record_name: str, record: dict) -> None:
+    """Save the active adapter into ``directory`` byte for byte the same on every run (PEFT writes
+    ``target_modules`` in set order, which follows the hash seed), then ``record_name`` with the
+    sha256 of every other file."""
+    directory = Path(directory)
+    peft_model.save_pretrained(str(directory))
+    config_path = directory / "adapter_config.json"
+    config = read_json(config_path)
+    if isinstance(config.get("target_modules"), list):
+        config["target_modules"] = sorted(config["target_modules"])
+    write_text(config_path, json.dumps(config, indent=2, sort_keys=True))
+    write_json(directory / record_name, {**record, "files": adapter_files(directory, record_name)})
+
+
+def adapter_files(directory: Path, record_name: str) -> dict[str, str]:
+    """``{relative name: sha256}`` of the folder's files other than its record."""
+    root = Path(directory)
+    files = sorted(p for p in root.rglob("*") if p.is_file() and p.name != record_name)
+    return {str(p.relative_to(root)): cached_sha256(p) for p in files}
+
+
+def verify_adapter(adapter_dir: Path, record_name: str) -> dict:
+    """The adapter's record, after checking each file it lists against the sha256 recorded there
+    (files added later, like Snakemake's timestamp, are not part of the adapter). A missing or
+    changed file, or a record without checksums, is an :class:`IntegrityError`."""
+    adapter_dir = Path(adapter_dir)
+    record_path = adapter_dir / record_name
+    remedy = rebuild_hint(adapter_dir)
+    if not record_path.is_file():
+        raise IntegrityError(record_path, "missing: the adapter was not finished or was changed", remedy)
+    record = read_json(record_path)
+    files = record.get("files") if isinstance(record, dict) else None
+    if not isinstance(files, dict) or not files:
+        raise IntegrityError(record_path, "records no checksums of the adapter's files (written by an older version)",
+                             remedy)
+    for name, expected in sorted(files.items()):
+        path = adapter_dir / name
+        if not path.is_file():
+            raise IntegrityError(path, f"missing, though {record_name} lists it", remedy)
+        check_sha256(path, cached_sha256(path), expected, record_path, remedy)
+    return record
+
+
 def load_state(adapter_dir: Path) -> dict[str, torch.Tensor]:
-    """The adapter's saved tensors (PEFT key names, adapter name stripped)."""
-    return load_file(str(Path(adapter_dir) / "adapter_model.safetensors"))
+    """The adapter's saved tensors (PEFT key names, adapter name stripped); an unreadable file is
+    an :class:`ArtefactError` naming it."""
+    path = Path(adapter_dir) / "adapter_model.safetensors"
+    try:
+        return load_file(str(path))
+    except SafetensorError as e:
+        raise ArtefactError(path, f"not a readable safetensors file ({e})", rebuild_hint(Path(adapter_dir))) from e
 
 
 def reset(peft_model: Any, state: dict[str, torch.Tensor]) -> None:
@@ -75,7 +141,7 @@ def current_state(peft_model: Any) -> dict[str, torch.Tensor]:
 
 def read_factors(adapter_dir: Path) -> tuple[dict[tuple[int, str], tuple[torch.Tensor, torch.Tensor]], float]:
     """``{(layer, module): (A, B)}`` of a saved adapter and its scaling alpha/r."""
-    cfg = json.loads((Path(adapter_dir) / "adapter_config.json").read_text())
+    cfg = read_json(Path(adapter_dir) / "adapter_config.json")
     scaling = cfg["lora_alpha"] / cfg["r"]
     parts: dict[tuple[int, str], dict[str, torch.Tensor]] = {}
     for key, tensor in load_state(adapter_dir).items():

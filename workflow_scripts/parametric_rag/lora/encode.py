@@ -1,4 +1,10 @@
-"""Encoding a shard of questions: one PEFT adapter per (question, passage), manifest last."""
+"""Encoding a shard of questions: one PEFT adapter per (question, passage), manifest last.
+
+Checksums: each adapter's ``training.json`` (written last in its folder) records the sha256 of
+the adapter's files, and the manifest records each adapter folder's sha256 and is sealed with
+its own content checksum (:func:`parametric_rag.io.sealed`). Resuming reuses an adapter only when
+its files still match ``training.json``; loading (:mod:`.store`) checks them against the manifest.
+"""
 
 from __future__ import annotations
 
@@ -13,22 +19,22 @@ from typing import Any, Sequence
 import torch
 from tqdm import tqdm
 
-from ..io import atomic_path, read_json, sha256_dir, write_json
+from ..io import InputError, atomic_path, read_json, sealed, sha256_dir, write_json
 from ..records import Augmented
-from .adapter import LoraShape, current_state, load_state, reset, wrap
+from .adapter import (INIT_RECORD, TRAINING_RECORD, LoraShape, current_state, load_state, reset, save_adapter,
+                      verify_adapter, wrap)
 from .sequences import training_sequences
 from .train import train_passage
 
 log = logging.getLogger(__name__)
-
 
 def create_initial_adapter(model: Any, shape: LoraShape, seed: int, out: Path) -> dict:
     """Save the seeded initial adapter every passage of this model and shape starts from."""
     torch.manual_seed(seed)
     peft_model = wrap(model, shape)
     with atomic_path(out, directory=True) as tmp:
-        peft_model.save_pretrained(str(tmp))
-        write_json(tmp / "init.json", {"seed": seed, "rank": shape.rank, "alpha": shape.alpha, "targets": list(shape.targets)})
+        save_adapter(peft_model, tmp, INIT_RECORD,
+                     {"seed": seed, "rank": shape.rank, "alpha": shape.alpha, "targets": list(shape.targets)})
     peft_model.unload()
     return {"seed": seed, "sha256": sha256_dir(out)}
 
@@ -42,8 +48,19 @@ def fingerprint(sequences: Sequence[Sequence[int]], settings: dict) -> str:
 
 
 def _reusable(adapter_dir: Path, fp: str) -> bool:
-    marker = adapter_dir / "training.json"
-    return marker.is_file() and read_json(marker).get("fingerprint") == fp
+    """Whether a finished adapter of this training run is there, its files as they were written.
+    A damaged one is trained again, with a warning naming it (resuming is for rebuilding)."""
+    marker = adapter_dir / TRAINING_RECORD
+    if not marker.is_file():
+        return False
+    try:
+        if read_json(marker).get("fingerprint") != fp:
+            return False
+        verify_adapter(adapter_dir, TRAINING_RECORD)
+    except InputError as e:
+        log.warning("not reusing %s, training it again: %s: %s", adapter_dir, e.path, e.problem)
+        return False
+    return True
 
 
 def encode_shard(
@@ -65,18 +82,20 @@ def encode_shard(
 
     Adapters live in ``out_dir/adapters/q{i}-p{k}``. An adapter whose training fingerprint
     matches a finished one (same passage data and settings; training is deterministic) is
-    copied instead of retrained, which also resumes an interrupted shard.
+    copied instead of retrained, which also resumes an interrupted shard. The manifest holds no
+    timings (they go to the log), so that reruns write the same bytes.
     """
+    verify_adapter(init_dir, INIT_RECORD)
     init_state = load_state(init_dir)
     peft_model = wrap(model, shape)
     settings = {"rank": shape.rank, "alpha": shape.alpha, "targets": list(shape.targets), "epochs": epochs, "lr": lr,
-                "max_length": max_length, "init": sha256_dir(init_dir)}
+                "max_length": max_length, "init": sha256_dir(init_dir, cached=True)}
     adapters_root = out_dir / "adapters"
     adapters_root.mkdir(parents=True, exist_ok=True)
     done: dict[str, Path] = {}
     entries = []
     total = sum(len(r["augment"]) for r in records)
-    started = time.time()
+    started = time.monotonic()
     stats = {"trained": 0, "reused": 0}
     bar = tqdm(total=total, desc="encode", unit="passage")
     for i, record in enumerate(records):
@@ -93,18 +112,11 @@ def encode_shard(
                     shutil.copytree(done[fp], tmp, dirs_exist_ok=True)
                 stats["reused"] += 1
             else:
-                reset(peft_model, init_state)
-                losses = train_passage(peft_model, seqs, epochs=epochs, lr=lr)
-                state = current_state(peft_model)
-                b_norm = float(sum(v.float().pow(2).sum() for key, v in state.items() if "lora_B" in key) ** 0.5)
-                with atomic_path(target, directory=True) as tmp:
-                    peft_model.save_pretrained(str(tmp))
-                    write_json(tmp / "training.json", {"fingerprint": fp, "losses": losses, "lora_B_norm": b_norm,
-                                                       "tokens": [len(s) for s in seqs]})
+                _train(peft_model, init_state, seqs, fp, target, epochs=epochs, lr=lr)
                 stats["trained"] += 1
             done.setdefault(fp, target)
-            training = read_json(target / "training.json")
-            info.update(sha256=sha256_dir(target), n_sequences=len(seqs), tokens=sum(len(s) for s in seqs),
+            training = read_json(target / TRAINING_RECORD)
+            info.update(sha256=sha256_dir(target, cached=True), n_sequences=len(seqs), tokens=sum(len(s) for s in seqs),
                         final_loss=training["losses"][-1] if training["losses"] else None,
                         lora_B_norm=training["lora_B_norm"])
             adapters.append(info)
@@ -112,8 +124,20 @@ def encode_shard(
         entries.append({"qid": record["qid"], "adapters": adapters})
     bar.close()
     peft_model.unload()
-    manifest = {"settings": settings, "cot": cot, "fewshot": fewshot, "questions": entries, **stats,
-                "seconds": round(time.time() - started, 1)}
+    manifest = sealed({"settings": settings, "cot": cot, "fewshot": fewshot, "questions": entries, **stats})
     write_json(out_dir / "manifest.json", manifest)
-    log.info("encoded %d passages (%d trained, %d reused) in %.0fs", total, stats["trained"], stats["reused"], manifest["seconds"])
+    log.info("encoded %d passages (%d trained, %d reused) in %.0fs", total, stats["trained"], stats["reused"],
+             time.monotonic() - started)
     return manifest
+
+
+def _train(peft_model: Any, init_state: dict, seqs: Sequence[Sequence[int]], fp: str, target: Path, *,
+           epochs: int, lr: float) -> None:
+    """Train one passage's adapter from the initial state and save it (record last)."""
+    reset(peft_model, init_state)
+    losses = train_passage(peft_model, seqs, epochs=epochs, lr=lr)
+    state = current_state(peft_model)
+    b_norm = float(sum(v.float().pow(2).sum() for key, v in state.items() if "lora_B" in key) ** 0.5)
+    with atomic_path(target, directory=True) as tmp:
+        save_adapter(peft_model, tmp, TRAINING_RECORD,
+                     {"fingerprint": fp, "losses": losses, "lora_B_norm": b_norm, "tokens": [len(s) for s in seqs]})

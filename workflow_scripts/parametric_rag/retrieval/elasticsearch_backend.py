@@ -23,7 +23,7 @@ import elasticsearch
 from elasticsearch import Elasticsearch, helpers
 from tqdm import tqdm
 
-from ..io import read_json, sha256_file, write_json
+from ..io import read_json, sealed, sha256_file, write_json
 from . import EXTRA_HITS, TIE_BREAKER, Hit, RetrievalError, rank_hits, tied_at_cut
 from .corpus import iter_corpus
 
@@ -148,6 +148,7 @@ def build_index(corpus: Path, out: Path, settings: dict, *, log: logging.Logger)
         },
         "settings": {**{key: s[key] for key in DEFAULTS}, "url": host},
     }
+    marker = sealed(marker)  # the index's identity, the same on every load of the same corpus
     write_json(out, marker)
     log.info("loaded %d passages (%d were already there) into %r at %s", sent, existing, index, host)
     return marker

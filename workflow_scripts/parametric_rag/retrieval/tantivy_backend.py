@@ -25,7 +25,7 @@ from typing import Any
 import tantivy
 from tqdm import tqdm
 
-from ..io import InputError, atomic_path, read_json, sha256_file, write_json
+from ..io import SEAL, InputError, IntegrityError, atomic_path, check_seal, read_json, sealed, sha256_file, write_json
 from . import EXTRA_HITS, TIE_BREAKER, Hit, RetrievalError, rank_hits, tied_at_cut
 from .analyzer import ANALYZER_VERSION, DESCRIPTION, analyze
 from .corpus import iter_corpus
@@ -131,6 +131,7 @@ def build_index(corpus: Path, out: Path, settings: dict, *, log: logging.Logger)
             "query": {"type": "dis_max", "tie_breaker": TIE_BREAKER},
             "settings": dict(settings),
         }
+        manifest = sealed(manifest)  # the index's identity: tantivy's segment names change on every build
         write_json(tmp / MANIFEST, manifest)
     log.info("indexed %d passages into %s", n, out)
     return manifest
@@ -208,6 +209,11 @@ def read_manifest(index_dir: Path) -> dict[str, Any]:
             f"{analyzer.get('nltk')!r}; this code uses {ANALYZER_VERSION} / nltk "
             f"{DESCRIPTION['nltk']}: rebuild the index"
         )
+    if SEAL in manifest:  # indexes built before it was recorded have none
+        try:
+            check_seal(path, manifest, "")
+        except IntegrityError as e:
+            raise RetrievalError(f"{path}: edited since the index was built ({e.problem}): rebuild the index") from e
     return manifest
 
 

@@ -25,9 +25,10 @@ class TranslatorDeltas:
     @classmethod
     def from_checkpoint(cls, model: Any, tokenizer: Any, checkpoint: Path, *, rank: int, alpha: int, width: int,
                         merge: str, delta_scaling: str, max_length: int) -> "TranslatorDeltas":
-        """The delta source of a translator checkpoint, on the model's device."""
+        """The delta source of a translator checkpoint (checked against the sha256 recorded when it
+        was written), on the model's device."""
         translator = ParameterTranslator.for_model(model, rank=rank, width=width)
-        load_checkpoint(translator, checkpoint)
+        load_checkpoint(translator, checkpoint, verified=True)
         translator.to(next(model.parameters()).device).eval()
         return cls(model, tokenizer, translator, merge=merge, scaling=alpha / rank if delta_scaling == "peft" else 1.0,
                    max_length=max_length)

@@ -8,12 +8,15 @@ aliases ``{A,B}_hypernet.linear{1,2}.weight``), so those checkpoints load as the
 
 from __future__ import annotations
 
+import io
+from pathlib import Path
 from typing import Any, Sequence
 
 import torch
 from torch import nn
 from torch.nn import functional as F
 
+from ..io import ArtefactError, read_checksummed, write_checksummed
 from ..lora import TARGET_MODULES
 from ..lora.inject import projection_modules
 from ..lora.merge import Factors
@@ -106,16 +109,55 @@ def closed_form_count(hidden: int, intermediate: int, layers: int, rank: int, wi
     return layers * 3 * (per_module_inputs + outputs)
 
 
+class CheckpointError(ArtefactError, RuntimeError):
+    """A translator checkpoint that cannot be loaded: unreadable, or made for another shape. Also a
+    ``RuntimeError``, which callers that check a checkpoint's fit already catch."""
+
+
 def save_checkpoint(translator: nn.Module, path: Any, extra: dict | None = None) -> None:
-    """``{"model_state_dict": ...}`` like the reference (plus our own metadata), written atomically."""
-    from ..io import atomic_path
+    """``{"model_state_dict": ...}`` like the reference (plus our own metadata), written atomically
+    with its sha256 beside it (``<name>.sha256``). Serialised in memory first: torch names the zip
+    entries after the file, so writing to a temporary name would change the bytes on every run."""
+    buffer = io.BytesIO()
+    torch.save({"model_state_dict": translator.state_dict(), **(extra or {})}, buffer)
+    write_checksummed(path, buffer.getvalue())
 
-    with atomic_path(path) as tmp:
-        torch.save({"model_state_dict": translator.state_dict(), **(extra or {})}, tmp)
+
+def load_checkpoint(translator: nn.Module, path: Any, *, verified: bool = False) -> dict:
+    """Load a checkpoint (ours or the reference's); return its extra entries.
+
+    With ``verified`` (the pipeline's own checkpoints) its bytes must match the sha256 recorded
+    beside it when it was written; a released checkpoint has no such record. Every failure names
+    the file on its message's first line.
+    """
+    path = Path(path)
+    remedy = f"delete {path} and re-run: the step that wrote it rebuilds it"
+    data = read_checksummed(path, remedy) if verified else path.read_bytes()
+    state = _unpickle(path, data, remedy)
+    try:
+        translator.load_state_dict(state["model_state_dict"])
+    except RuntimeError as e:
+        details = [line.strip().rstrip(".") for line in str(e).splitlines()[1:] if line.strip()] or [_first_line(e)]
+        shape = ", ".join(f"{k} {getattr(translator, k)}" for k in ("hidden", "rank", "width") if hasattr(translator, k))
+        more = f" and {len(details) - 1} more" if len(details) > 1 else ""
+        problem = f"does not fit this model's translator ({shape}): {details[0]}{more}"
+        raise CheckpointError(path, problem, remedy) from e
+    return {k: v for k, v in state.items() if k != "model_state_dict"}
 
 
-def load_checkpoint(translator: nn.Module, path: Any) -> dict:
-    """Load a checkpoint (ours or the reference's); return its extra entries."""
-    data = torch.load(path, map_location="cpu", weights_only=True)
-    translator.load_state_dict(data["model_state_dict"])
-    return {k: v for k, v in data.items() if k != "model_state_dict"}
+def _first_line(e: BaseException) -> str:
+    """The gist of an error: for a weights-only refusal its reason, else its first sentence."""
+    text = str(e).split("WeightsUnpickler error:", 1)[-1]
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[0].split(". ")[0] if lines else type(e).__name__
+
+
+def _unpickle(path: Path, data: bytes, remedy: str) -> dict:
+    """A checkpoint's dict, loaded weights-only (no arbitrary objects)."""
+    try:
+        state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+    except Exception as e:  # damaged bytes fail in many ways (zip, pickle, struct, EOF)
+        raise CheckpointError(path, f"not a readable weights-only torch checkpoint ({_first_line(e)})", remedy) from e
+    if not isinstance(state, dict) or "model_state_dict" not in state:
+        raise CheckpointError(path, "not a translator checkpoint (no 'model_state_dict' entry)", remedy)
+    return state

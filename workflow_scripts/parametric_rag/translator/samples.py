@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
-from ..io import read_jsonl
+from ..io import read_jsonl_checksummed
 from ..lora.sequences import training_sequences
 from ..lora.store import adapter_index
 from .train import Sample
@@ -37,7 +37,7 @@ def translator_samples(shards: Sequence[TranslatorShard], tokenizer: Any, *, sam
     by_subset: dict[tuple[str, str], list[tuple[dict, list[Path], TranslatorShard]]] = {}
     for shard in shards:
         adapters = adapter_index([shard.manifest])
-        for record in read_jsonl(shard.augmented):
+        for record in read_jsonl_checksummed(shard.augmented):
             by_subset.setdefault((shard.dataset, record["subset"]), []).append((record, adapters[record["qid"]], shard))
     rng = random.Random(seed)
     samples = []
