@@ -1,5 +1,6 @@
 # Result tables and plot over every (model, dataset, method, prompt variant, settings) of `run`,
-# with intervals and paired tests; per-question comparisons; the published table's comparison.
+# with intervals and paired tests; per-question comparisons; what augmentation kept and dropped;
+# the published table's comparison.
 
 
 rule report:
@@ -10,6 +11,7 @@ rule report:
         markdown=report(PATHS["table_md"], caption="../report/f1.rst", category="Results"),
         plot=report(PATHS["table_plot"], caption="../report/plot.rst", category="Results"),
         wins=report(PATHS["wins"], caption="../report/wins.rst", category="Per question"),
+        data_quality=report(PATHS["data_quality"], caption="../report/data_quality.rst", category="Data"),
         per_question=[
             report(p, caption="../report/per_question.rst", category="Per question")
             for p in PLAN.report_outputs()["per_question"]

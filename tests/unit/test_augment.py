@@ -4,10 +4,11 @@ import json
 
 import pytest
 
-from conftest import FIXTURES
+from conftest import DATA_AUG, FIXTURES, fixture_questions
 from parametric_rag.augment.parse import parse_qa, validate_qa
+from parametric_rag.augment.quality import Limits, check_fraction, check_question, summary
 from parametric_rag.augment.reference_import import import_data_aug
-from parametric_rag.augment.select import select_and_augment
+from parametric_rag.augment.select import check_candidates, select_and_augment
 from parametric_rag.augment.table import TableAugmenter
 from parametric_rag.io import InputError
 
@@ -58,6 +59,8 @@ def test_failed_passages_are_replaced_by_the_next_candidates_in_rank_order():
     assert out[0]["passages"] == ["text a-1", "text a-2", "text a-4"]
     assert [x["pid"] for x in out[1]["augment"]] == ["b-0"]
     assert out[1]["passages"] == ["text b-0", "", ""]  # padded with empty passages
+    assert out[0]["dropped"] == [{"pid": "a-0", "reason": "qa_failed"}, {"pid": "a-3", "reason": "qa_failed"}]
+    assert out[1]["dropped"] == [{"pid": "b-1", "reason": "qa_failed"}]
     assert aug.calls[0] == ["a-0", "a-1", "a-2", "b-0", "b-1"]  # one batch for all questions
     assert sum(len(c) for c in aug.calls) == 7  # a-5 never tried: three passages were kept
 
@@ -69,11 +72,23 @@ def test_table_augmenter(tmp_path):
     aug = TableAugmenter(table)
     res = aug.augment(cands("x", 1) + [{"pid": "1", "title": "", "text": "T", "score": 1.0},
                                        {"pid": "2", "title": "", "text": "T", "score": 1.0}])
-    assert res[0] is None and res[2] is None
+    assert res[0] == "not_in_table" and res[2] == "qa_gave_up"  # dropped, with the reason
     assert res[1] == {"pid": "1", "passage": "T", "rewrite": "R", "qa": GOOD[:3]}
+    assert aug.stats == {"lookups": 3, "misses": 2}
+
+
+@pytest.mark.parametrize("rows, message", [
+    ([{"pid": "1", "qa": []}], r"bad.jsonl: record line 1 \(pid '1'\), field 'rewrite': missing"),
+    ([{"pid": "1", "rewrite": None, "qa": GOOD}], r"record line 1 \(pid '1'\), field 'rewrite': expected a string"),
+    ([{"pid": "1", "rewrite": "R", "qa": GOOD}, {"pid": 1, "rewrite": "R", "qa": GOOD}],
+     r"record line 2 \(pid '1'\), field 'pid': duplicate passage id '1' \(first at line 1\)"),
+    ([{"pid": "1", "rewrite": "R", "qa": None}], r"field 'qa': expected a list of QA objects, got NoneType"),
+    ([{"pid": None, "rewrite": "R", "qa": GOOD}], r"record line 1, field 'pid'"),
+])
+def test_table_errors_name_file_line_and_field(tmp_path, rows, message):
     bad = tmp_path / "bad.jsonl"
-    bad.write_text(json.dumps({"pid": "1", "qa": []}) + "\n")
-    with pytest.raises(InputError, match=r"bad.jsonl: record line 1, field 'rewrite'"):
+    bad.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    with pytest.raises(InputError, match=message):
         TableAugmenter(bad)
 
 
@@ -94,5 +109,59 @@ def test_import_reference_data_aug(tmp_path):
     broken.write_text(json.dumps(records))
     out = import_data_aug({"total": broken}, qs, topk=3)
     assert len(out[1]["augment"]) == 2 and out[1]["passages"][2] == ""
+    assert out[1]["dropped"] == [{"pid": str(records[1]["augment"][0].get("pid", 0)), "reason": "qa_gave_up"}]
     with pytest.raises(InputError, match="question not found"):
         import_data_aug({"total": broken}, qs + [dict(qs[0], qid="new", question="Unknown question?")], topk=3)
+
+
+def test_import_fails_when_a_question_keeps_no_passage(tmp_path):
+    records = json.loads(DATA_AUG.read_text())
+    qs = fixture_questions(2)
+    for a in records[1]["augment"]:
+        a["llama-smollm2-135m-instruct_qa"] = "gave up"
+    broken = tmp_path / "total.json"
+    broken.write_text(json.dumps(records))
+    with pytest.raises(InputError, match=r"total.json: record 1, field 'augment': 0 passage\(s\) kept .*"
+                                         r"augment.min_passages_per_question = 1 \(3 dropped: 3 qa_gave_up\)"):
+        import_data_aug({"total": broken}, qs, topk=3)
+    out = import_data_aug({"total": broken}, qs, topk=3, limits=Limits(min_passages=0))
+    assert out[1]["augment"] == [] and out[1]["passages"] == ["", "", ""]
+    with pytest.raises(InputError, match=r"3 of 6 passages tried were dropped \(3 qa_gave_up\), more than "
+                                         r"augment.max_dropped_fraction = 0.25"):
+        import_data_aug({"total": broken}, qs, topk=3, limits=Limits(min_passages=0, max_dropped_fraction=0.25))
+
+
+def test_duplicate_question_texts_match_in_order(tmp_path):
+    records = json.loads(DATA_AUG.read_text())[:2]
+    records[1]["question"] = records[0]["question"]
+    path = tmp_path / "total.json"
+    path.write_text(json.dumps(records))
+    qs = fixture_questions(2)
+    qs[1]["question"] = qs[0]["question"]
+    out = import_data_aug({"total": path}, qs, topk=3)
+    assert [o["augment"][0]["passage"] for o in out] == [r["augment"][0]["passage"] for r in records]
+
+
+def test_limits_and_summary():
+    records = [{"qid": "a", "passages": ["x", "", ""], "augment": [{"pid": "1"}],
+                "dropped": [{"pid": "2", "reason": "qa_failed"}, {"pid": "3", "reason": "not_in_table"}]},
+               {"qid": "b", "passages": ["x", "y", "z"], "augment": [{"pid": "4"}] * 3, "dropped": []}]
+    assert summary(records, 3) == {"questions": 2, "kept": 4, "short": 1,
+                                   "dropped": {"not_in_table": 1, "qa_failed": 1}}
+    check_question(records[0], Limits(), "r.jsonl", "qid 'a'", "candidates")
+    with pytest.raises(InputError, match=r"r.jsonl: record qid 'a', field 'candidates': 1 passage\(s\) kept"):
+        check_question(records[0], Limits(min_passages=2), "r.jsonl", "qid 'a'", "candidates")
+    check_fraction(records, Limits(max_dropped_fraction=2 / 6), "r.jsonl", "candidates")
+    with pytest.raises(InputError, match="2 of 6 passages tried were dropped"):
+        check_fraction(records, Limits(max_dropped_fraction=0.3), "r.jsonl", "candidates")
+
+
+def test_candidates_with_a_repeated_id_or_an_empty_text_are_refused():
+    good = {"qid": "q", "candidates": cands("q", 2)}
+    assert check_candidates(good, "r.jsonl") == good["candidates"]
+    twice = {"qid": "q", "candidates": cands("q", 2) + cands("q", 1)}
+    with pytest.raises(InputError, match=r"r.jsonl: record qid 'q', field 'candidates\[2\].pid': duplicate passage id"):
+        check_candidates(twice, "r.jsonl")
+    empty = {"qid": "q", "candidates": [dict(cands("q", 1)[0], text=" ")]}
+    with pytest.raises(InputError, match=r"field 'candidates\[0\].text': empty passage text"):
+        check_candidates(empty, "r.jsonl")

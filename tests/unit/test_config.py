@@ -84,3 +84,21 @@ def test_derived_settings():
     assert Point(c).stage("translator", model="smollm2-135m").prefix == "p32_r2_lr1e-05_s1_ep1"
     c["translator"]["checkpoints"] = {"smollm2-135m": "released.pt"}
     assert Point(c).stage("translator", model="smollm2-135m").prefix == "imported"
+
+
+def test_an_unknown_top_level_key_names_the_key_not_the_whole_config():
+    with pytest.raises(ConfigError) as e:
+        validate_config(cfg(colour="blue"))
+    first = str(e.value).splitlines()[0]
+    assert first.startswith("invalid configuration: config key colour = 'blue': unknown key; allowed keys: [")
+    assert "smollm2" not in first and "psgs_w100" not in first  # no value of the rest of the config
+
+
+def test_unreadable_config_files_name_file_and_line(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("lora:\n  rank: 2\n  alpha: [32\n")
+    with pytest.raises(ConfigError, match=r"bad.yaml: line 4, column 1: not valid YAML"):
+        load_config(bad)
+    bad.write_bytes(b"lora:\n  rank: 2  # \xff\n")
+    with pytest.raises(ConfigError, match=r"bad.yaml: record line 2: not valid UTF-8 text: bytes b'\\xff' at byte offset 19"):
+        load_config(bad)

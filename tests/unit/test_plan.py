@@ -272,3 +272,32 @@ def test_readme_example_target_is_the_plans():
     readme = (ROOT / "README.md").read_text()
     example = re.search(r"snakemake --cores 2 (results/predictions/\S+/metrics.json)", readme).group(1)
     assert example == Plan(copy.deepcopy(BASE)).base.metrics("smollm2-135m", "fictional-popqa", "reference", "icl")
+
+
+def test_augmentation_limits_reach_the_jobs_but_no_tag():
+    """A failure limit changes no result: the jobs get it, the tags (and paths) stay."""
+    config = copy.deepcopy(BASE)
+    config["augment"]["min_passages_per_question"] = 2
+    base, changed = Plan(copy.deepcopy(BASE)), Plan(config)
+    wc = {"model": "smollm2-135m", "dataset": "fictional-popqa", "split": "eval", "shard": "000"}
+    job = changed.job("augment", wc)
+    assert job.settings["min_passages_per_question"] == 2 and job.settings["max_dropped_fraction"] == 1
+    assert job.tag == base.job("augment", wc).tag
+    with pytest.raises(ConfigError, match=r"augment\.min_passages_per_question = 4: more than the retrieval\.topk"):
+        Plan(copy.deepcopy(config) | {"augment": {**config["augment"], "min_passages_per_question": 4}})
+    config["sweep"] = {"augment.max_dropped_fraction": [0.5, 1.0]}
+    with pytest.raises(ConfigError, match="cannot be swept"):
+        Plan(config)
+
+
+def test_the_report_reads_the_augmentation_its_runs_read():
+    plan = Plan(copy.deepcopy(BASE))
+    job = plan.job("report", {})
+    assert job.outputs["data_quality"] == "results/tables/data_quality.md"
+    sets = {(a["dataset"], a["split"]) for a in job.settings["augmented"]}
+    assert sets == {("fictional-popqa", "eval"), ("fictional-2wiki", "eval"), ("fictional-popqa", "translator")}
+    assert job.inputs["augmented"] == [s for a in job.settings["augmented"] for s in a["shards"]]
+    closed_book = copy.deepcopy(BASE)
+    closed_book["run"].update(methods=["vanilla"], extra_prompt_variants={})
+    job = Plan(closed_book).job("report", {})
+    assert job.settings["augmented"] == [] and job.inputs["augmented"] == []

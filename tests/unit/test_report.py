@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 
 from parametric_rag.comparison import per_question, wins_markdown, write_published
-from parametric_rag.io import write_json, write_jsonl
-from parametric_rag.report import Options, write_report
+from parametric_rag.io import write_json, write_jsonl, write_jsonl_checksummed
+from parametric_rag.report import Options, data_quality_markdown, write_report
 
 OPTIONS = Options(baselines=("icl", "vanilla"), confidence=0.95, resamples=1000, permutations=2000, seed=0)
 
@@ -138,3 +138,20 @@ def test_published_table_errors_name_line_and_field(tmp_path):
     bad.write_text("model,dataset,method,f1\nllama,popqa,rag,0.2\n")
     with pytest.raises(InputError, match="line 2.*method.*unknown method 'rag'"):
         read_published(bad)
+
+
+def test_data_quality_table(tmp_path):
+    """Per augmentation: questions, passages kept, questions short of top-k and drops by reason."""
+    shard = [{"qid": "a", "passages": ["x", "", ""], "augment": [{"pid": "1"}],
+              "dropped": [{"pid": "2", "reason": "qa_failed"}, {"pid": "3", "reason": "not_in_table"}]},
+             {"qid": "b", "passages": ["x", "y", "z"], "augment": [{"pid": "4"}] * 3, "dropped": []}]
+    write_jsonl_checksummed(tmp_path / "shard-000.jsonl", shard)
+    write_jsonl_checksummed(tmp_path / "shard-001.jsonl", [dict(shard[1], qid="c")])
+    sets = [{"model": "m", "dataset": "d", "split": "eval", "atag": "top3-table-00000000", "topk": 3,
+             "shards": [str(tmp_path / "shard-000.jsonl"), str(tmp_path / "shard-001.jsonl")]}]
+    md = data_quality_markdown(sets).splitlines()
+    assert md[2] == ("| Model | Dataset | Split | Augmentation | Questions | Passages kept | Short of top-k | Dropped "
+                     "| Dropped: qa_failed | Dropped: not_in_table |")
+    assert md[4] == "| m | d | eval | top3-table-00000000 | 3 | 7 | 1 | 2 | 1 | 1 |"
+    assert "- `not_in_table`: the passage has no row in the augmentation table" in md
+    assert "(no run reads augmented passages)" in data_quality_markdown([])

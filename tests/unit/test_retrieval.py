@@ -73,9 +73,13 @@ def test_iter_corpus_reads_gzip(tmp_path):
     ("content", "record", "field", "words"),
     [
         ("id\ttext\ttitle\n1\ta\tA\n2\tonly two\n", "line 3", "title", "found 2"),
-        ("id\ttext\ttitle\n1\ta\tA\n2\tb\tB\textra\n", "line 3", None, "found 4"),
+        ("id\ttext\ttitle\n1\ta\tA\n2\tb\tB\textra\n", "line 3", "column 4", "found 4"),
         ("id\ttext\ttitle\n1\ta\tA\n\tb\tB\n", "line 3", "id", "empty passage id"),
-        ("id\ttext\ttitle\n1\ta\tA\nid\ttext\ttitle\n", "line 3", None, "duplicate header"),
+        ("id\ttext\ttitle\n1\ta\tA\nid\ttext\ttitle\n", "line 3", "id", "duplicate header"),
+        ("id\ttext\ttitle\n1\ta\tA\n2\tb\tB\n1\tc\tC\n", "line 4 (id '1')", "id", "duplicate passage id '1'"),
+        ("id\ttext\ttitle\n1\ta\tA\n01\tc\tC\n", "line 3 (id '01')", "id", "duplicate passage id '01'"),
+        ("id\ttext\ttitle\nx\ta\tA\ny\tb\tB\nx\tc\tC\n", "line 4 (id 'x')", "id", "duplicate passage id"),
+        ("id\ttext\ttitle\n1\ta\tA\n2\t  \tB\n", "line 3 (id '2')", "text", "empty passage text"),
         ("pid\ttext\ttitle\n1\ta\tA\n", "line 1", "header", "expected columns"),
         ("", "line 1", "header", "empty file"),
     ],
@@ -88,6 +92,28 @@ def test_corpus_errors_name_file_line_and_field(tmp_path, content, record, field
     assert (err.value.path, err.value.record, err.value.field) == (str(path), record, field)
     assert words in err.value.problem
     assert str(path) in str(err.value)
+
+
+def test_corpus_not_utf8_names_the_line_and_byte_offset(tmp_path):
+    """The error names the line the bad bytes are on, not the line the reader's buffer had reached."""
+    rows = "".join(f"{i}\ttext {i}\tT{i}\n" for i in range(1, 3000))
+    path = tmp_path / "bad.tsv"
+    data = ("id\ttext\ttitle\n" + rows).encode() + b"3000\tbad \xff byte\tT\n"
+    path.write_bytes(data)
+    with pytest.raises(InputError) as err:
+        list(iter_corpus(path))
+    assert err.value.record == "line 3001"
+    assert f"byte offset {data.index(bytes([0xFF]))}" in err.value.problem
+
+
+def test_seen_ids_are_compact_and_exact():
+    from parametric_rag.retrieval.corpus import SeenIds
+
+    seen = SeenIds()
+    assert all(seen.add(str(i)) for i in range(0, 20000, 7))
+    assert not seen.add("7") and not seen.add("007") and seen.add("8")
+    assert seen.add("x") and not seen.add("x") and seen.add(str(1 << 40)) and not seen.add(str(1 << 40))
+    assert len(seen.bits) < 5000
 
 
 # ---- tantivy: build ---------------------------------------------------------------------
@@ -302,3 +328,18 @@ def test_a_search_asks_for_more_hits_only_while_the_last_ties_with_the_kth():
     assert tied_at_cut([3.0, 2.0, 2.0, 2.0], limit=4, k=2)
     assert not tied_at_cut([3.0, 2.0, 2.0], limit=4, k=2)  # fewer than asked for: there are no more
     assert not tied_at_cut([3.0, 2.0, 2.0, 1.0], limit=4, k=2)  # the tie ends inside the fetched hits
+
+
+def test_a_passage_returned_twice_is_a_retrieval_error(monkeypatch, tmp_path):
+    """An index holding a duplicate id (built before ids were checked) fails retrieval clearly."""
+    import parametric_rag.retrieval as retrieval
+    from parametric_rag.retrieval.queries import retrieve_questions
+
+    class Twice:
+        def search(self, queries, k):
+            return [[Hit("1", "T", "text", 2.0), Hit("1", "T", "text", 1.0)] for _ in queries]
+
+    monkeypatch.setattr(retrieval, "open_retriever", lambda *a: Twice())
+    with pytest.raises(RetrievalError, match=r"passage id '1' was returned twice for question 'q'"):
+        retrieve_questions([{"qid": "q", "question": "Who?"}], backend="tantivy", index=tmp_path, settings={}, k=2,
+                           tokenizer=None, query_max_tokens=256)

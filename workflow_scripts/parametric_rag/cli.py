@@ -20,9 +20,15 @@ from pathlib import Path
 
 from . import __version__
 from .config import ConfigError
+from .download import DownloadError
 from .io import InputError
+from .retrieval import RetrievalError
 
 log = logging.getLogger("parametric_rag")
+
+#: Errors in users' data, config or environment: their message says it all (traceback at DEBUG).
+USER_ERRORS = (InputError, ConfigError, RetrievalError, DownloadError, FileNotFoundError, IsADirectoryError,
+               NotADirectoryError, PermissionError)
 
 
 def _wildcard(text: str) -> tuple[str, str]:
@@ -113,9 +119,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     try:
         args.func(args)
-    except (InputError, ConfigError, FileNotFoundError) as e:  # users' data: the message says it all
-        log.debug("traceback", exc_info=True)
+    except USER_ERRORS as e:
         log.error("%s: %s", type(e).__name__, e)
+        log.debug("traceback", exc_info=True)
         return 1
     except Exception:
         log.exception("%s failed", args.command)

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 from jsonschema import Draft202012Validator, validators
 
+from .io import InputError, utf8_errors
 from .registry import FORMATS, METHODS, PROMPT_VARIANTS, fewshot_sets
 
 
@@ -50,23 +51,44 @@ def _with_defaults(cls):
 _Validator = _with_defaults(Draft202012Validator)
 
 
-def _describe(error) -> str:
-    key = ".".join(str(p) for p in error.absolute_path) or "(top level)"
+def _short(value: Any, limit: int = 80) -> str:
+    """``repr(value)``, cut to ``limit`` characters."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def _describe(error) -> list[str]:
+    """One line per problem of a schema error: the key, its value and what is allowed."""
+    path = [str(p) for p in error.absolute_path]
+    key = ".".join(path) or "(top level)"
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        known = sorted(error.schema.get("properties", {}))
+        allowed = f"; allowed keys: {known}" if known else ""
+        return [f"config key {'.'.join([*path, str(k)])} = {_short(error.instance[k])}: unknown key{allowed}"
+                for k in error.instance if k not in error.schema.get("properties", {})]
+    if error.validator == "required":
+        missing = [k for k in error.validator_value if k not in error.instance]
+        return [f"config key {'.'.join([*path, k])}: required key missing" for k in missing]
     allowed = ""
     if error.validator == "enum":
         allowed = f"; allowed: {error.validator_value}"
     elif error.validator in ("type", "minimum", "maximum", "pattern", "exclusiveMinimum", "minItems", "maxItems"):
         allowed = f"; required {error.validator}: {error.validator_value}"
-    elif error.validator == "additionalProperties":
-        allowed = f"; allowed keys: {sorted(error.schema.get('properties', {}))}" if error.schema.get("properties") else ""
-    return f"config key {key} = {error.instance!r}: {error.message}{allowed}"
+    message = error.message if len(error.message) <= 200 else error.message[:197] + "..."
+    return [f"config key {key} = {_short(error.instance)}: {message}{allowed}"]
 
 
 def validate_config(config: dict) -> dict:
-    """Validate ``config`` in place (defaults filled) and check cross-references; return it."""
-    errors = sorted(_Validator(schema()).iter_errors(config), key=lambda e: list(e.absolute_path))
+    """Validate ``config`` in place (defaults filled) and check cross-references; return it.
+
+    A schema error's first line names the first bad key, its value and what is allowed; further
+    problems follow, one a line."""
+    if not isinstance(config, dict):
+        raise ConfigError(f"config = {_short(config)}: expected a mapping of config keys")
+    errors = sorted(_Validator(schema()).iter_errors(config), key=lambda e: list(map(str, e.absolute_path)))
     if errors:
-        raise ConfigError("invalid configuration:\n  " + "\n  ".join(_describe(e) for e in errors))
+        lines = [line for e in errors for line in _describe(e)]
+        raise ConfigError("invalid configuration: " + "\n  ".join(lines))
     for m in config["run"]["models"]:
         if m not in config["models"]:
             raise ConfigError(f"config key run.models = {m!r}: not a key of models; allowed: {sorted(config['models'])}")
@@ -107,6 +129,10 @@ def validate_config(config: dict) -> dict:
         raise ConfigError("config key augment.table = None: augment.source 'table' needs a table path")
     if aug["source"] == "import" and not aug["import"]["root"]:
         raise ConfigError("config key augment.import.root = None: augment.source 'import' needs the data_aug directory")
+    if aug["min_passages_per_question"] > config["retrieval"]["topk"]:
+        raise ConfigError(f"config key augment.min_passages_per_question = {aug['min_passages_per_question']}: more "
+                          f"than the retrieval.topk = {config['retrieval']['topk']} passages a question keeps; "
+                          f"allowed: 0 to {config['retrieval']['topk']}")
     t = config["translator"]
     if t["inference_epoch"] is not None and t["inference_epoch"] > t["epochs"]:
         raise ConfigError(f"config key translator.inference_epoch = {t['inference_epoch']}: training runs "
@@ -125,12 +151,30 @@ def merge(base: dict, override: dict) -> dict:
     return base
 
 
+def read_config_file(path: str | Path) -> dict:
+    """One YAML config file as a mapping; unreadable YAML is an error naming file and line."""
+    try:
+        with utf8_errors(path), open(path, encoding="utf-8") as f:
+            data = yaml.safe_load(f)
+    except InputError as e:
+        raise ConfigError(str(e)) from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(unknown line)"
+        problem = getattr(e, "problem", None) or str(e)
+        raise ConfigError(f"{path}: {where}: not valid YAML ({problem})") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: line 1: expected a mapping of config keys, got {type(data).__name__} {_short(data)}")
+    return data
+
+
 def load_config(*paths: str | Path) -> dict:
     """Read YAML config files (later ones merged over earlier ones) and validate the result."""
     config: dict = {}
     for path in paths:
-        with open(path, encoding="utf-8") as f:
-            merge(config, yaml.safe_load(f) or {})
+        merge(config, read_config_file(path))
     return validate_config(config)
 
 

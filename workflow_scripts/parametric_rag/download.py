@@ -17,6 +17,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import zipfile
+import zlib
 from pathlib import Path
 from typing import IO
 
@@ -40,6 +41,10 @@ class ChecksumError(DownloadError):
     """A downloaded file's SHA-256 differs from the expected one."""
 
 
+class BadSourceError(DownloadError, ValueError):
+    """A bad URL, checksum, checksum record or archive: the message names it."""
+
+
 def download(
     url: str,
     dest: str | os.PathLike,
@@ -57,7 +62,7 @@ def download(
     dest = Path(dest)
     scheme = urllib.parse.urlsplit(url).scheme.lower()
     if scheme not in ("http", "https", "file"):
-        raise ValueError(f"unsupported URL scheme {scheme!r} in {url!r}; use http(s):// or file://")
+        raise BadSourceError(f"unsupported URL scheme {scheme!r} in {url!r}; use http(s):// or file://")
     recorded = read_record(record) if record is not None and Path(record).exists() else None
     expected, source = None, None
     if sha256 is not None:
@@ -94,6 +99,14 @@ def extract(archive: str | os.PathLike, member: str | None, dest: str | os.PathL
     ``member=None`` is copied as it is.
     """
     archive, dest = Path(archive), Path(dest)
+    try:
+        return _extract(archive, member, dest)
+    except (zipfile.BadZipFile, tarfile.TarError, gzip.BadGzipFile, EOFError, zlib.error) as e:
+        raise BadSourceError(f"{archive}: damaged or truncated archive ({e}); delete it and download it again") from e
+
+
+def _extract(archive: Path, member: str | None, dest: Path) -> Path:
+    """:func:`extract`, with a damaged archive's own exceptions."""
     kind = _archive_kind(archive)
     if member is None and kind is None:
         with open(archive, "rb") as src:
@@ -116,7 +129,7 @@ def extract(archive: str | os.PathLike, member: str | None, dest: str | os.PathL
         with gzip.open(archive, "rb") as src:
             _copy(src, dest, None)
     else:
-        raise ValueError(f"{archive}: not a .zip, .tar, .tar.gz, .tgz or .gz archive")
+        raise BadSourceError(f"{archive}: not a .zip, .tar, .tar.gz, .tgz or .gz archive")
     return dest
 
 
@@ -167,7 +180,7 @@ def _pick(archive: Path, member: str | None, names: list[str]) -> str:
     if member is None:
         if len(names) == 1:
             return names[0]
-        raise ValueError(f"{archive} holds {len(names)} files; name the member to extract")
+        raise BadSourceError(f"{archive} holds {len(names)} files; name the member to extract")
     wanted = _tar_name(member)
     if wanted in names:
         return wanted
@@ -190,7 +203,7 @@ def _tar_name(name: str) -> str:
 def _normalise(value: str, what: str) -> str:
     text = value.strip().lower().removeprefix("sha256:")
     if not _SHA256.fullmatch(text):
-        raise ValueError(f"{what} is not a SHA-256 hex digest: {value!r}")
+        raise BadSourceError(f"{what} is not a SHA-256 hex digest: {value!r}")
     return text
 
 

@@ -52,8 +52,16 @@ class PassageAugment(TypedDict):
     qa: list[QA]
 
 
+class Dropped(TypedDict):
+    """A passage augmentation tried and dropped (``augment.quality.DROP_REASONS``)."""
+
+    pid: str
+    reason: str
+
+
 class Augmented(Question):
     """A question with its kept passages (a line of ``registry.PATHS["augmented"]``)."""
 
     passages: list[str]  # the kept passages' texts, padded with "" to topk
     augment: list[PassageAugment]  # one per kept (non-empty) passage, rank order
+    dropped: NotRequired[list[Dropped]]  # the passages tried and not kept, rank order

@@ -109,6 +109,7 @@ PATHS: dict[str, str] = {
     "table_plot": "results/tables/f1.png",
     "per_question": "results/tables/{model}/{dataset}/per_question.csv",
     "wins": "results/tables/wins.md",
+    "data_quality": "results/tables/data_quality.md",
     "published_csv": "results/tables/published.csv",
     "published_md": "results/tables/published.md",
 }

@@ -13,7 +13,8 @@ from typing import Sequence
 
 import pandas as pd
 
-from .io import atomic_path, read_json, read_jsonl, write_text
+from .augment.quality import DROP_REASONS, summary
+from .io import atomic_path, read_json, read_jsonl, read_jsonl_checksummed, write_text
 from .registry import METHODS, PROMPT_VARIANTS
 from .stats import bootstrap_interval, holm, paired_test
 
@@ -215,6 +216,26 @@ def f1_plot(df: pd.DataFrame, out: Path, confidence: float) -> None:
     with atomic_path(out) as tmp:
         fig.savefig(tmp, format=out.suffix.lstrip(".") or "png", dpi=120)
     plt.close(fig)
+
+
+def data_quality_markdown(sets: Sequence[dict]) -> str:
+    """What augmentation kept and dropped, per model, dataset, split and augmentation tag:
+    questions, passages kept, questions short of ``topk`` passages, dropped passages by reason."""
+    rows = [(a, summary((r for path in a["shards"] for r in read_jsonl_checksummed(path)), a["topk"])) for a in sets]
+    reasons = [k for k in DROP_REASONS if any(k in s["dropped"] for _, s in rows)]
+    reasons += sorted({k for _, s in rows for k in s["dropped"]} - set(reasons))
+    head = ["Model", "Dataset", "Split", "Augmentation", "Questions", "Passages kept", "Short of top-k",
+            "Dropped", *(f"Dropped: {r}" for r in reasons)]
+    lines = ["Augmentation per dataset: the passages kept for each question (at most top-k) and the passages tried "
+             "and dropped, by reason.", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for a, s in rows:
+        cells = [a["model"], a["dataset"], a["split"], a["atag"], s["questions"], s["kept"], s["short"],
+                 sum(s["dropped"].values()), *(s["dropped"].get(r, 0) for r in reasons)]
+        lines.append("| " + " | ".join(map(str, cells)) + " |")
+    if not rows:
+        lines.append("| " + " | ".join(["(no run reads augmented passages)"] + [""] * (len(head) - 1)) + " |")
+    legend = [f"- `{r}`: {DROP_REASONS.get(r, r)}" for r in reasons]
+    return "\n".join(lines + ([""] + legend if legend else [])) + "\n"
 
 
 def write_report(runs: Sequence[dict], options: Options, csv: Path, markdown: Path, plot: Path) -> pd.DataFrame:

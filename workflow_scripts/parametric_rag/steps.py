@@ -11,7 +11,8 @@ import logging
 from pathlib import Path
 from typing import Any, Callable
 
-from .io import read_jsonl, write_json, write_jsonl, write_text
+from .io import (InputError, read_jsonl, read_jsonl_checksummed, sealed, write_json, write_jsonl, write_jsonl_checksummed,
+                 write_text)
 from .plan import Job
 
 log = logging.getLogger(__name__)
@@ -97,21 +98,32 @@ def retrieve(job: Job) -> int:
 
 # -- augmentation ----------------------------------------------------------------------------
 
+def _by_qid(path: str, qs: list[dict], read: Callable[[str], list[dict]] = read_jsonl) -> dict[str, dict]:
+    """The records of ``path`` by qid; a question of ``qs`` without one is an error."""
+    by_qid = {r["qid"]: r for r in read(path)}
+    missing = [q["qid"] for q in qs if q["qid"] not in by_qid]
+    if missing:
+        raise InputError(path, f"qid {missing[0]!r}", "qid", f"no record for {len(missing)} question(s) of the "
+                         f"shard: {missing[:5]}; rebuild it from the same questions file")
+    return by_qid
+
+
 def augment(job: Job) -> int:
-    """Augment one shard: the first ``topk`` candidates whose rewrite and three QA pairs succeed."""
-    from .augment.select import select_and_augment
+    """Augment one shard: the first ``topk`` candidates whose rewrite and three QA pairs succeed;
+    the passages dropped are listed per question, and a question left with too few passages fails
+    the job (``augment.min_passages_per_question``, ``augment.max_dropped_fraction``)."""
+    from .augment.quality import Limits, check_fraction, check_question, summary
+    from .augment.select import check_candidates, select_and_augment
 
     s, inputs = job.settings, job.inputs
     size = s["shard_size"]
     qs = read_jsonl(inputs["questions"])[s["shard"] * size:(s["shard"] + 1) * size]
     out = job.outputs["augmented"]
     if s["source"] == "import":
-        by_qid = {r["qid"]: r for r in read_jsonl(inputs["imported"])}
-        return write_jsonl(out, [by_qid[q["qid"]] for q in qs])
-    cands = {r["qid"]: r["candidates"] for r in read_jsonl(inputs["retrieval"])}
-    missing = [q["qid"] for q in qs if q["qid"] not in cands]
-    if missing:
-        raise KeyError(f"{inputs['retrieval']}: no candidates for questions {missing[:5]}")
+        by_qid = _by_qid(inputs["imported"], qs, read_jsonl_checksummed)
+        return write_jsonl_checksummed(out, [by_qid[q["qid"]] for q in qs])
+    retrieval = _by_qid(inputs["retrieval"], qs)
+    cands = {q["qid"]: check_candidates(retrieval[q["qid"]], inputs["retrieval"]) for q in qs}
     if s["source"] == "table":
         from .augment.table import TableAugmenter
 
@@ -125,19 +137,24 @@ def augment(job: Job) -> int:
         model, tokenizer = _model(job)
         augmenter = GenerationAugmenter(model, tokenizer, **s["generation"])
     records = select_and_augment(qs, cands, augmenter, s["topk"]) if qs else []
-    log.info("shard %d: %d questions, %d passages kept (%s)", s["shard"], len(records),
-             sum(len(r["augment"]) for r in records), augmenter.stats)
-    return write_jsonl(out, records)
+    limits = Limits.from_settings(s)
+    for r in records:
+        check_question(r, limits, inputs["retrieval"], f"qid {r['qid']!r}", "candidates")
+    check_fraction(records, limits, inputs["retrieval"], "candidates")
+    log.info("shard %d: %s (%s)", s["shard"], summary(records, s["topk"]), augmenter.stats)
+    return write_jsonl_checksummed(out, records)
 
 
 def import_augmented(job: Job) -> int:
     """Import the reference toolkit's ``data_aug`` files as a split's augmented records."""
+    from .augment.quality import Limits
     from .augment.reference_import import import_data_aug
 
     s = job.settings
     files = {subset: Path(p) for subset, p in zip(s["subsets"], job.inputs["files"])}
-    return write_jsonl(job.outputs["imported"],
-                       import_data_aug(files, read_jsonl(job.inputs["questions"]), s["topk"], s["model_key"]))
+    records = import_data_aug(files, read_jsonl(job.inputs["questions"]), s["topk"], s["model_key"],
+                              Limits.from_settings(s))
+    return write_jsonl_checksummed(job.outputs["imported"], records)
 
 
 # -- encoding --------------------------------------------------------------------------------
@@ -160,9 +177,9 @@ def encode(job: Job) -> dict:
 
     s = job.settings
     manifest = Path(job.outputs["manifest"])
-    records = read_jsonl(job.inputs["augmented"])
+    records = read_jsonl_checksummed(job.inputs["augmented"])
     if not records:
-        write_json(manifest, {"questions": [], "trained": 0, "reused": 0})
+        write_json(manifest, sealed({"questions": [], "trained": 0, "reused": 0}))
         return {}
     model, tokenizer = _model(job)
     return encode_shard(model, tokenizer, records, init_dir=Path(job.inputs["init"]), out_dir=manifest.parent,
@@ -201,16 +218,16 @@ def train_translator(job: Job) -> list[dict]:
 def import_translator(job: Job) -> None:
     """Check that a released translator fits the model, then store it as a pipeline checkpoint."""
     from .models import load_model
-    from .translator.module import ParameterTranslator, load_checkpoint, save_checkpoint
+    from .translator.module import CheckpointError, ParameterTranslator, load_checkpoint, save_checkpoint
 
     s = job.settings
     checkpoint = Path(job.inputs["checkpoint"])
     translator = ParameterTranslator.for_model(load_model(s["model_ref"], "cpu"), rank=s["rank"], width=s["width"])
     try:
         load_checkpoint(translator, checkpoint)
-    except (RuntimeError, KeyError) as e:
-        raise ValueError(f"{checkpoint}: not a translator for this model with rank {s['rank']} and width "
-                         f"{s['width']}: {e}") from e
+    except CheckpointError as e:
+        raise CheckpointError(checkpoint, f"not a translator for this model with rank {s['rank']} and width "
+                                          f"{s['width']}: {e.problem}", e.remedy) from e
     save_checkpoint(translator, Path(job.outputs["checkpoint"]), {"imported_from": str(checkpoint)})
 
 
@@ -226,7 +243,7 @@ def infer(job: Job) -> dict:
     from .registry import METHODS
 
     s, inputs = job.settings, job.inputs
-    records = [r for path in inputs["augmented"] for r in read_jsonl(path)]
+    records = [r for path in inputs["augmented"] for r in read_jsonl_checksummed(path)]
     model, tokenizer = _model(job)
     source = METHODS[s["method"]].parameters
     deltas: Any = None
@@ -256,10 +273,11 @@ def infer(job: Job) -> dict:
 
 def report(job: Job) -> Any:
     """metrics.csv, f1.md and the F1 plot over the runs of a config (intervals, paired tests),
-    per-question comparisons, and the published table's comparison when one is configured."""
+    per-question comparisons, what augmentation kept and dropped, and the published table's
+    comparison when one is configured."""
     from .comparison import wins_markdown, write_per_question, write_published
     from .registry import PATHS
-    from .report import Options, write_report
+    from .report import Options, data_quality_markdown, write_report
 
     s, o = job.settings, job.outputs
     options = Options.from_settings(s)
@@ -268,18 +286,30 @@ def report(job: Job) -> Any:
     for path in o["per_question"]:
         write_per_question([r for r in runs if PATHS["per_question"].format(**r) == path], Path(path))
     write_text(o["wins"], wins_markdown(runs, options.baselines[0]))
+    write_text(o["data_quality"], data_quality_markdown(s["augmented"]))
     if s["published"]:
         write_published(df, Path(job.inputs["published"]), Path(o["published_csv"]), Path(o["published_md"]))
     return df
 
 
+def output_paths(job: Job) -> list[Path]:
+    """Every output file or directory of a job."""
+    return [Path(p) for v in job.outputs.values() for p in (v if isinstance(v, list) else [v])]
+
+
 def run_job(job: Job, threads: int | None = None) -> Any:
     """Run a job with ``threads`` torch CPU threads: its settings record first (tagged steps), then
-    the step, whose outputs come last."""
+    the step, whose outputs come last. A failed step leaves no record beside outputs it never made."""
     set_threads(threads)
-    if job.record:
-        write_json(job.record, {"step": job.step, "tag": job.tag, "settings": job.tagged})
-    return STEPS[job.step](job)
+    if not job.record:
+        return STEPS[job.step](job)
+    write_json(job.record, {"step": job.step, "tag": job.tag, "settings": job.tagged})
+    try:
+        return STEPS[job.step](job)
+    except BaseException:
+        if not any(p.exists() for p in output_paths(job)):
+            Path(job.record).unlink(missing_ok=True)
+        raise
 
 
 #: ``prag <step>`` for each (rules and hand runs alike).

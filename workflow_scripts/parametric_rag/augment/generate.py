@@ -66,7 +66,7 @@ class GenerationAugmenter:
         return out
 
     def augment(self, candidates: Sequence[Candidate]) -> list[PassageAugment | None]:
-        """One augmentation per candidate, or None when its QA never parsed."""
+        """One augmentation per candidate, or None when its QA never parsed (dropped as ``qa_failed``)."""
         qa: list = [None] * len(candidates)
         pending = list(range(len(candidates)))
         for attempt in range(1, self.max_attempts + 1):

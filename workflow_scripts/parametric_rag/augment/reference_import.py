@@ -2,7 +2,10 @@
 
 Layout: ``{root}/{dataset}/{model}/{subset}.json``, a JSON list of records with ``question``,
 ``answer``, ``passages`` and ``augment``: ``[{pid, passage, {model}_rewrite, {model}_qa}]``.
-Records are matched to the pipeline's questions by sub-type and question text.
+Records are matched to the pipeline's questions by sub-type and question text (the k-th
+question with a text takes the k-th record with it, or the only one). A passage whose QA pairs
+are raw text (the reference's give-up value) or incomplete is dropped, as the reference does,
+and recorded in the question's ``dropped`` list.
 """
 
 from __future__ import annotations
@@ -12,33 +15,55 @@ import os
 from pathlib import Path
 from typing import Sequence
 
+from ..datasets import require, require_text
 from ..io import InputError, read_json
 from ..records import Augmented, PassageAugment, Question
-from .parse import validate_qa
+from .quality import Limits, check_fraction, check_question, source_qa, summary
 
 log = logging.getLogger(__name__)
 
 
 def detect_model_key(records: list, path: str | os.PathLike) -> str:
     """The single ``{model}`` prefix of the ``{model}_rewrite`` keys used in a file."""
-    keys = {k[: -len("_rewrite")] for r in records for a in r.get("augment", []) for k in a if k.endswith("_rewrite")}
+    keys = {k[: -len("_rewrite")] for r in records for a in r["augment"] for k in a if k.endswith("_rewrite")}
     if len(keys) != 1:
         raise InputError(path, "all", "augment", f"expected one '<model>_rewrite' key, found {sorted(keys) or 'none'}; set augment.import.model_key")
     return keys.pop()
 
 
-def _augment_entries(record: dict, key: str, path: Path, n: int) -> tuple[list[PassageAugment], int]:
+def read_records(path: Path) -> list[dict]:
+    """A data_aug file's records, each an object with a question text and an ``augment`` list of objects."""
+    records = read_json(path)
+    if not isinstance(records, list):
+        raise InputError(path, "all", None, "expected a JSON list of records")
+    for n, r in enumerate(records):
+        require_text(r, "question", path, n)
+        for j, a in enumerate(require(r, "augment", list, path, n, "a list of passages")):
+            if not isinstance(a, dict):
+                raise InputError(path, n, f"augment[{j}]", f"expected an object, got {type(a).__name__}")
+    return records
+
+
+def _augment_entries(record: dict, key: str, path: Path, n: int, topk: int) -> tuple[list[PassageAugment], list[dict]]:
+    """A record's first ``topk`` usable passages, and the passages dropped before they were found."""
     entries: list[PassageAugment] = []
-    dropped = 0
-    for j, a in enumerate(record.get("augment") or []):
-        for field in ("passage", f"{key}_rewrite", f"{key}_qa"):
-            if field not in a:
-                raise InputError(path, f"{n} (augment {j})", field, "missing")
-        qa = validate_qa(a[f"{key}_qa"])
-        if qa is None:  # the reference saved raw text when its retries ran out
-            dropped += 1
-            continue
-        entries.append({"pid": str(a.get("pid", j)), "passage": a["passage"], "rewrite": a[f"{key}_rewrite"], "qa": qa})
+    dropped: list[dict] = []
+    pids: set[str] = set()
+    for j, a in enumerate(record["augment"]):
+        if len(entries) == topk:
+            break
+        field = f"augment[{j}]"
+        passage = require_text(a, "passage", path, n, f"{field}.passage")
+        rewrite = require(a, f"{key}_rewrite", str, path, n, "a string", f"{field}.{key}_rewrite")
+        qa = source_qa(a, f"{key}_qa", path, n, f"{field}.{key}_qa")
+        pid = str(a.get("pid", j))
+        if pid in pids:
+            raise InputError(path, n, f"{field}.pid", f"duplicate passage id {pid!r} within the record")
+        pids.add(pid)
+        if isinstance(qa, str):
+            dropped.append({"pid": pid, "reason": qa})
+        else:
+            entries.append({"pid": pid, "passage": passage, "rewrite": rewrite, "qa": qa})
     return entries, dropped
 
 
@@ -47,31 +72,35 @@ def import_data_aug(
     questions: Sequence[Question],
     topk: int,
     model_key: str | None = None,
+    limits: Limits = Limits(),
 ) -> list[Augmented]:
-    """Augmented records for ``questions`` from reference files given per sub-type."""
-    by_text: dict[tuple[str, str], tuple[dict, Path, int, str]] = {}
+    """Augmented records for ``questions`` from reference files given per sub-type; a question
+    left with fewer than ``limits.min_passages`` passages, or too many dropped passages, is an error."""
+    by_text: dict[tuple[str, str], list[tuple[dict, Path, int, str]]] = {}
     for subset, path in files.items():
-        records = read_json(path)
-        if not isinstance(records, list):
-            raise InputError(path, "all", None, "expected a JSON list of records")
+        records = read_records(path)
         key = model_key or detect_model_key(records, path)
         for n, r in enumerate(records):
-            if "question" not in r:
-                raise InputError(path, n, "question", "missing")
-            by_text[(subset, r["question"].strip())] = (r, path, n, key)
+            by_text.setdefault((subset, r["question"].strip()), []).append((r, path, n, key))
     out: list[Augmented] = []
-    dropped = 0
+    asked: dict[tuple[str, str], int] = {}
     for q in questions:
-        found = by_text.get((q["subset"], q["question"].strip()))
-        if found is None:
+        text = (q["subset"], q["question"].strip())
+        found = by_text.get(text, [])
+        k = asked[text] = asked.get(text, -1) + 1
+        if not found or (len(found) > 1 and k >= len(found)):
             where = files.get(q["subset"], "<no file for this sub-type>")
-            raise InputError(where, q["qid"], "question", f"question not found in the imported file: {q['question']!r}")
-        record, path, n, key = found
-        entries, d = _augment_entries(record, key, path, n)
-        dropped += d
-        entries = entries[:topk]
+            raise InputError(where, f"qid {q['qid']!r}", "question",
+                             f"question not found in the imported file: {q['question']!r}")
+        record, path, n, key = found[k if len(found) > 1 else 0]
+        entries, dropped = _augment_entries(record, key, path, n, topk)
         passages = [e["passage"] for e in entries] + [""] * (topk - len(entries))
-        out.append({**q, "passages": passages, "augment": entries})  # type: ignore[typeddict-item]
-    if dropped:
-        log.warning("%d imported passages had no valid QA pairs and were dropped", dropped)
+        result: Augmented = {**q, "passages": passages, "augment": entries, "dropped": dropped}  # type: ignore[typeddict-item]
+        check_question(result, limits, path, n, "augment")
+        out.append(result)
+    check_fraction(out, limits, ", ".join(str(p) for p in files.values()), "augment")
+    s = summary(out, topk)
+    if s["dropped"]:
+        log.warning("%d imported passages had no valid QA pairs and were dropped: %s", sum(s["dropped"].values()),
+                    s["dropped"])
     return out

@@ -68,24 +68,27 @@ def record_label(index: int | str, qid: Any = None) -> str:
 
 
 def require(
-    record: Any, key: str, types: type | tuple[type, ...], path: Path, where: str, expected: str
+    record: Any, key: str, types: type | tuple[type, ...], path: str | os.PathLike, where: Any, expected: str,
+    field: str | None = None,
 ) -> Any:
-    """``record[key]``, checked to be present and of ``types`` (bool never counts as int)."""
+    """``record[key]``, checked to be present and of ``types`` (bool never counts as int); an error
+    names ``field`` (default: ``key``)."""
+    field = field or key
     if not isinstance(record, dict):
         raise InputError(path, where, None, f"expected an object, got {type(record).__name__}")
     if key not in record:
-        raise InputError(path, where, key, f"missing; expected {expected}")
+        raise InputError(path, where, field, f"missing; expected {expected}")
     value = record[key]
     if not isinstance(value, types) or (isinstance(value, bool) and bool not in _tuple(types)):
-        raise InputError(path, where, key, f"expected {expected}, got {_describe(value)}")
+        raise InputError(path, where, field, f"expected {expected}, got {_describe(value)}")
     return value
 
 
-def require_text(record: Any, key: str, path: Path, where: str) -> str:
+def require_text(record: Any, key: str, path: str | os.PathLike, where: Any, field: str | None = None) -> str:
     """A required non-empty string field."""
-    value = require(record, key, str, path, where, "a non-empty string")
+    value = require(record, key, str, path, where, "a non-empty string", field)
     if not value.strip():
-        raise InputError(path, where, key, "expected a non-empty string, got an empty one")
+        raise InputError(path, where, field or key, "expected a non-empty string, got an empty one")
     return value
 
 
@@ -99,6 +102,13 @@ def str_list(value: Any, path: Path, where: str, field: str) -> list[str]:
                 path, where, field, f"expected a list of strings, item {i} is {_describe(item)}"
             )
     return value
+
+
+def check_texts(values: Iterable[str], path: Path, where: str, field: str) -> None:
+    """Each string must hold more than white space; ``field`` may hold ``{}`` for the item's index."""
+    for i, value in enumerate(values):
+        if not value.strip():
+            raise InputError(path, where, field.format(i), f"expected a non-empty string, got {value!r}")
 
 
 def check_subset(value: Any, subsets: Iterable[str], path: Path, where: str, field: str) -> str:

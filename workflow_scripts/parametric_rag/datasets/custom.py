@@ -10,6 +10,7 @@ from pathlib import Path
 
 from parametric_rag.datasets import (
     answers_or_error,
+    check_texts,
     check_unique,
     read_json_list,
     record_label,
@@ -44,6 +45,7 @@ def load(files: dict[str, Path], spec: FormatSpec) -> list[Question]:
         expected = "a string or a list of strings"
         answer = require(record, "answer", (str, list), path, where, expected)
         answers = [answer] if isinstance(answer, str) else str_list(answer, path, where, "answer")
+        check_texts(answers, path, where, "answer" if isinstance(answer, str) else "answer[{}]")
         q: Question = {
             "qid": qid,
             "question": question,
@@ -52,6 +54,7 @@ def load(files: dict[str, Path], spec: FormatSpec) -> list[Question]:
         }
         if record.get("passages") is not None:
             passages = str_list(record["passages"], path, where, "passages")
+            check_texts(passages, path, where, "passages[{}]")
             if passages:
                 q["passages"] = passages
         check_unique(seen, qid, path, where, key or "id")

@@ -8,7 +8,7 @@ from parametric_rag.datasets import (
     check_subset,
     golden_passages,
     identified_records,
-    require,
+    require_text,
 )
 from parametric_rag.records import Question
 from parametric_rag.registry import FormatSpec
@@ -20,7 +20,7 @@ def load(files: dict[str, Path], spec: FormatSpec) -> list[Question]:
     subsets = spec.subsets
     questions: list[Question] = []
     for record, where, qid, question in identified_records(path, "_id"):
-        answer = require(record, "answer", str, path, where, "a string")
+        answer = require_text(record, "answer", path, where)
         subset = check_subset(record.get("type"), subsets, path, where, "type")
         passages = golden_passages(record, "", path, where)
         questions.append(

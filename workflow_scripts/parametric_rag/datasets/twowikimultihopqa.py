@@ -38,7 +38,7 @@ def load(files: dict[str, Path], spec: FormatSpec) -> list[Question]:
     subsets = spec.subsets
     questions: list[Question] = []
     for record, where, qid, question in identified_records(path, "_id"):
-        answer = require(record, "answer", str, path, where, "a string")
+        answer = require_text(record, "answer", path, where)
         answer_id = record.get("answer_id")
         if answer_id is not None and not isinstance(answer_id, str):
             raise InputError(

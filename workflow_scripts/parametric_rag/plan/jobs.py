@@ -9,10 +9,13 @@ import posixpath
 from typing import Any, Iterable, Mapping
 
 from ..config import ConfigError, validate_config
-from ..registry import METHODS, PATHS
+from ..registry import METHODS, PATHS, PROMPT_VARIANTS, SPLITS
 from .job import Job, record_path
 from .point import Point
 from .sweep import sweep_points
+
+
+#: The report's data-quality table, beside the result tables (``registry.PATHS`` should own it).
 
 
 class Plan:
@@ -55,9 +58,22 @@ class Plan:
                                "wins": PATHS["wins"],
                                "per_question": [PATHS["per_question"].format(model=m, dataset=d)
                                                 for m in self.config["run"]["models"] for d in self.config["run"]["datasets"]]}
+        out["data_quality"] = PATHS["data_quality"]
         if self.config["report"]["published"]:
             out.update(published_csv=PATHS["published_csv"], published_md=PATHS["published_md"])
         return out
+
+    def augmented_sets(self) -> list[dict[str, Any]]:
+        """Each augmentation the report's runs read (model, dataset, split, tag, shards), once."""
+        sets: dict[str, dict[str, Any]] = {}
+        for point in self.points:
+            methods = [m for _, ms in point.variants() for m in ms]
+            for model in point.run["models"]:
+                for dataset, split, shards in point.augmented_sets(model, methods):
+                    atag = point.stage("augmented", model=model, dataset=dataset, split=split).tag
+                    sets.setdefault(shards[0], {"model": model, "dataset": dataset, "split": split, "atag": atag,
+                                                "topk": point.c["retrieval"]["topk"], "shards": shards})
+        return list(sets.values())
 
     # wildcards -> job ------------------------------------------------------------------------
     def point_for(self, stage: str, tag_key: str, wildcards: Mapping[str, str]) -> "Point":
@@ -80,15 +96,26 @@ class Plan:
         wc = {k: str(v) for k, v in dict(wildcards).items()}
         if step not in JOB_BUILDERS:
             raise ConfigError(f"unknown step {step!r}; steps: {sorted(JOB_BUILDERS)}")
+        self.check_wildcards(wc)
         stage, tag_key = STEP_STAGES.get(step, (None, None))
         if stage:
+            missing = [k for k in (*STAGE_KEYS[stage], *SHARDED.get(step, ())) if k not in wc]
+            if missing:
+                raise ConfigError(f"the {step} job needs the wildcards {missing}; given {sorted(wc)}")
             point = self.point_for(stage, tag_key, wc)
+            if "shard" in SHARDED.get(step, ()) and wc["shard"] not in point.shards(wc["dataset"], wc["split"]):
+                raise ConfigError(f"wildcard shard = {wc['shard']!r}: the {wc['split']} split of {wc['dataset']} "
+                                  f"has the shards {point.shards(wc['dataset'], wc['split'])}")
             wc[tag_key] = point.stage(stage, **{k: wc[k] for k in STAGE_KEYS[stage]}).tag
             return JOB_BUILDERS[step](self, point, wc)
         jobs = {}
         for p in self.points:
             if _matches(p, step, wc):
-                job = JOB_BUILDERS[step](self, p, wc)
+                try:
+                    job = JOB_BUILDERS[step](self, p, wc)
+                except KeyError as e:
+                    raise ConfigError(f"the {step} job {wc}: no {e.args[0]!r} (a wildcard, or the config entry a "
+                                      "wildcard names)") from None
                 jobs.setdefault(job.to_json(), job)
         if not jobs:
             raise ConfigError(f"no point of this config makes the {step} job {wc}")
@@ -96,6 +123,15 @@ class Plan:
             raise ConfigError(f"the {step} job {wc} is ambiguous in a sweep: name its output's wildcards "
                               f"(e.g. shape= for init-adapter, corpus= and backend= for index)")
         return next(iter(jobs.values()))
+
+    def check_wildcards(self, wc: Mapping[str, str]) -> None:
+        """A wildcard naming no model, dataset, split, method, prompt variant or download of the config
+        is an error naming the wildcard, its value and the allowed values."""
+        allowed = {"model": self.config["models"], "dataset": self.config["datasets"], "split": SPLITS,
+                   "method": METHODS, "variant": PROMPT_VARIANTS, "name": self.config["downloads"]}
+        for key, names in allowed.items():
+            if key in wc and wc[key] not in names:
+                raise ConfigError(f"wildcard {key} = {wc[key]!r}: not a {key} of this config; allowed: {sorted(names)}")
 
 
 def _matches(point: Point, step: str, wc: Mapping[str, str]) -> bool:
@@ -117,6 +153,8 @@ STAGE_KEYS = {
     "translator": ("model",),
     "predictions": ("model", "dataset", "variant", "method"),
 }
+#: The steps that run per shard (their ``shard`` wildcard must name one of the split's shards).
+SHARDED = {"augment": ("shard",), "encode": ("shard",)}
 STEP_STAGES = {
     "questions": ("questions", "qtag"),
     "retrieve": ("retrieval", "rtag"),
@@ -190,7 +228,7 @@ def _augment(plan: Plan, p: Point, wc: dict) -> Job:
     out = PATHS["augmented"].format(**wc)
     inputs: dict[str, Any] = {"questions": p.questions_file(dataset, split)}
     settings: dict[str, Any] = {"source": a["source"], "shard": int(wc["shard"]), "topk": p.c["retrieval"]["topk"],
-                                "shard_size": p.c["datasets"][dataset]["questions_per_shard"]}
+                                "shard_size": p.c["datasets"][dataset]["questions_per_shard"], **p.augment_limits()}
     if a["source"] == "import":
         inputs["imported"] = PATHS["imported"].format(model=model, dataset=dataset, split=split, atag=wc["atag"])
     else:
@@ -209,7 +247,7 @@ def _import_augmented(plan: Plan, p: Point, wc: dict) -> Job:
     out = PATHS["imported"].format(**wc)
     inputs = {"questions": p.questions_file(wc["dataset"], wc["split"]), "files": list(files.values())}
     settings = {"subsets": list(files), "topk": p.c["retrieval"]["topk"],
-                "model_key": p.c["augment"]["import"]["model_key"]}
+                "model_key": p.c["augment"]["import"]["model_key"], **p.augment_limits()}
     return _tagged("import_augmented", p, wc, "augmented", inputs, {"imported": out}, settings, out)
 
 
@@ -286,10 +324,12 @@ def _infer(plan: Plan, p: Point, wc: dict) -> Job:
 
 def _report(plan: Plan, p: Point, wc: dict) -> Job:
     runs = plan.report_runs()
-    inputs: dict[str, Any] = {"metrics": [r["metrics"] for r in runs], "predictions": [r["predictions"] for r in runs]}
+    augmented = plan.augmented_sets()
+    inputs: dict[str, Any] = {"metrics": [r["metrics"] for r in runs], "predictions": [r["predictions"] for r in runs],
+                              "augmented": [s for a in augmented for s in a["shards"]]}
     if p.c["report"]["published"]:
         inputs["published"] = p.c["report"]["published"]
-    return Job("report", inputs, plan.report_outputs(), {"runs": runs, **p.c["report"]})
+    return Job("report", inputs, plan.report_outputs(), {"runs": runs, "augmented": augmented, **p.c["report"]})
 
 
 JOB_BUILDERS = {

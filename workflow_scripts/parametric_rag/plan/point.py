@@ -224,6 +224,23 @@ class Point:
         ref_model = imp["model_names"].get(model, model)
         return {s: posixpath.join(imp[key], name, ref_model, f"{s}.json") for s in FORMATS[self.c["datasets"][dataset]["format"]].subsets}
 
+    def augment_limits(self) -> dict[str, Any]:
+        """When an augmentation job fails (they change no result, so no tag carries them)."""
+        a = self.c["augment"]
+        return {k: a[k] for k in ("min_passages_per_question", "max_dropped_fraction")}
+
+    def augmented_sets(self, model: str, methods: list[str]) -> list[tuple[str, str, list[str]]]:
+        """(dataset, split, shards) of the augmentation that ``methods`` read for ``model``: each
+        dataset's eval split when a method reads passages, and the translator's training splits
+        when the model's translator is trained here."""
+        specs = [METHODS[m] for m in methods]
+        sets = []
+        if any(s.passages_in_prompt or s.parameters for s in specs):
+            sets += [(d, "eval") for d in self.run["datasets"]]
+        if any(s.parameters == "translator" for s in specs) and model not in self.c["translator"]["checkpoints"]:
+            sets += [(d, "translator") for d in self.translator_datasets()]
+        return [(d, split, self.augmented_shards(model, d, split)) for d, split in sets]
+
     def generation(self) -> dict[str, Any]:
         a = self.c["augment"]
         return {k: a[k] for k in ("max_new_tokens", "do_sample", "temperature", "top_k", "max_attempts", "batch_size")}

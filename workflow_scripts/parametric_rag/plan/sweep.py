@@ -41,6 +41,8 @@ UNSWEEPABLE = {
     "fictional_world.": "the generator runs once; use separate configs",
     "downloads.": "downloads are not settings",
     "sweep": "a sweep cannot sweep itself",
+    "augment.min_passages_per_question": "a job's failure limit changes no result; use separate configs",
+    "augment.max_dropped_fraction": "a job's failure limit changes no result; use separate configs",
 }
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Sequence
 
+from . import RetrievalError
+
 BATCH = 256  # queries sent to a backend at once
 
 
@@ -31,6 +33,7 @@ def retrieve_questions(questions: Sequence[dict], *, backend: str, index: Path, 
             idx = to_search[start:start + BATCH]
             for i, ranked in zip(idx, retriever.search([queries[i] for i in idx], k)):
                 hits[i] = [h.as_candidate() for h in ranked]
+                _check_unique_pids(hits[i], index, questions[i]["qid"])
     records = []
     for i, q in enumerate(questions):
         if q.get("passages"):
@@ -39,3 +42,13 @@ def retrieve_questions(questions: Sequence[dict], *, backend: str, index: Path, 
             cands = hits.get(i, [])
         records.append({"qid": q["qid"], "query": queries[i], "candidates": cands})
     return records
+
+
+def _check_unique_pids(candidates: list[dict], index: Path, qid: str) -> None:
+    """A passage id returned twice for one question means the index holds a duplicate id."""
+    seen: set[str] = set()
+    for c in candidates:
+        if c["pid"] in seen:
+            raise RetrievalError(f"{index}: passage id {c['pid']!r} was returned twice for question {qid!r}: the "
+                                 "index holds a duplicate id; rebuild it from a corpus whose ids are unique")
+        seen.add(c["pid"])
