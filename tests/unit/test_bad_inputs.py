@@ -466,9 +466,186 @@ CASES = [
     case(retrieve_unbuilt_index, "index is not a finished tantivy index", id="retrieve-unbuilt-index"),
 ]
 
-#: Model checkpoints, LoRA adapters and translator files: the same checks, appended by their owners
-#: (cases made with ``case(...)`` like the ones above).
-ARTEFACT_CASES: list[Any] = []
+# ---- artefacts the pipeline wrote, damaged after writing: adapters, manifests, translators --------
+
+@dataclass(frozen=True)
+class Encoded:
+    """A shard encoded on the tiny Llama (read-only; cases damage copies): its model, augmented
+    shard, initial adapter and LoRA manifest, and a translator checkpoint for that model."""
+
+    model: Path
+    aug: Path
+    init: Path
+    manifest: Path
+    translator: Path
+
+
+MakeArtefact = Callable[[Dirs, Encoded], list[str]]
+TRANSLATOR = dict(rank=2, alpha=32, width=8, merge="mean_ab", delta_scaling="none", max_length=3000)
+
+
+@pytest.fixture(scope="module")
+def encoded(tiny_llama_dir, tmp_path_factory) -> Encoded:
+    import step_jobs
+
+    from parametric_rag import steps
+    from parametric_rag.augment.reference_import import import_data_aug
+    from parametric_rag.io import write_jsonl_checksummed
+    from parametric_rag.models import load_model
+    from parametric_rag.translator.module import ParameterTranslator, save_checkpoint
+
+    root = tmp_path_factory.mktemp("encoded")
+    write_jsonl_checksummed(root / "aug.jsonl", import_data_aug({"total": DATA_AUG}, fixture_questions(1), topk=3))
+    steps.init_adapter(step_jobs.init_adapter(tiny_llama_dir, root / "init"))
+    steps.encode(step_jobs.encode(tiny_llama_dir, root / "aug.jsonl", root / "init", root / "lora" / "manifest.json"))
+    translator = ParameterTranslator.for_model(load_model(tiny_llama_dir, "cpu"), rank=2, width=8)
+    save_checkpoint(translator, root / "translator" / "epoch_0.pt")
+    return Encoded(tiny_llama_dir, root / "aug.jsonl", root / "init", root / "lora" / "manifest.json",
+                   root / "translator" / "epoch_0.pt")
+
+
+def copied(src: Path, d: Dirs) -> Path:
+    """A copy of a file or folder (with its checksum record) under ``in/``, to damage."""
+    import shutil
+
+    dest = d.inp / src.name
+    if src.is_dir():
+        shutil.copytree(src, dest)
+    else:
+        shutil.copy(src, dest)
+    sidecar = src.with_name(src.name + ".sha256")
+    if sidecar.exists():
+        shutil.copy(sidecar, dest.with_name(dest.name + ".sha256"))
+    return dest
+
+
+def encode_job(d: Dirs, e: Encoded, aug: Path | None = None, init: Path | None = None) -> list[str]:
+    import step_jobs
+
+    return step(step_jobs.encode(e.model, aug or e.aug, init or e.init, d.out / "manifest.json"))
+
+
+def infer_job(d: Dirs, e: Encoded, method: str, aug: Path | None = None, manifest: Path | None = None,
+              translator: Path | None = None) -> list[str]:
+    import step_jobs
+
+    if method.startswith("dyprag"):
+        return step(step_jobs.infer(e.model, method, [aug or e.aug], d.out, translator=translator or e.translator,
+                                    translator_options=TRANSLATOR))
+    return step(step_jobs.infer(e.model, method, [aug or e.aug], d.out, manifests=[manifest or e.manifest]))
+
+
+def import_translator_job(d: Dirs, e: Encoded, checkpoint: Path, width: int = 8) -> list[str]:
+    return step(Job("import_translator", {"checkpoint": str(checkpoint)}, {"checkpoint": str(d.out / "epoch_0.pt")},
+                    {"model_ref": str(e.model), "rank": 2, "width": width}))
+
+
+def edited_text(path: Path, old: str, new: str) -> Path:
+    text = path.read_text()
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1))
+    return path
+
+
+def lora_shard(d: Dirs, e: Encoded) -> Path:
+    """A copy of the encoded shard folder: its manifest."""
+    return copied(e.manifest.parent, d) / "manifest.json"
+
+
+WEIGHTS = "adapters/q0000-p0/adapter_model.safetensors"
+
+
+def truncated_adapter(d: Dirs, e: Encoded) -> list[str]:
+    manifest = lora_shard(d, e)
+    weights = manifest.parent / WEIGHTS
+    weights.write_bytes(weights.read_bytes()[:1000])
+    return infer_job(d, e, "prag", manifest=manifest)
+
+
+def altered_adapter(d: Dirs, e: Encoded) -> list[str]:
+    from safetensors.torch import load_file, save_file
+
+    manifest = lora_shard(d, e)
+    weights = manifest.parent / WEIGHTS
+    save_file({k: v * 1000 if "lora_B" in k else v for k, v in load_file(weights).items()}, weights,
+              metadata={"format": "pt"})
+    return infer_job(d, e, "prag_combine", manifest=manifest)
+
+
+def altered_manifest(d: Dirs, e: Encoded) -> list[str]:
+    manifest = lora_shard(d, e)
+    edited_text(manifest, "q0000-p0", "q0000-p1")
+    return infer_job(d, e, "prag", manifest=manifest)
+
+
+def altered_translator(d: Dirs, e: Encoded) -> list[str]:
+    import torch
+
+    checkpoint = copied(e.translator, d)
+    data = torch.load(checkpoint, weights_only=True)
+    data["model_state_dict"] = {k: v * 1000 for k, v in data["model_state_dict"].items()}
+    torch.save(data, checkpoint)
+    return infer_job(d, e, "dyprag", translator=checkpoint)
+
+
+def translator_without_record(d: Dirs, e: Encoded) -> list[str]:
+    checkpoint = copied(e.translator, d)
+    checkpoint.with_name(checkpoint.name + ".sha256").unlink()
+    return infer_job(d, e, "dyprag_combine", translator=checkpoint)
+
+
+def truncated_translator(d: Dirs, e: Encoded) -> list[str]:
+    checkpoint = copied(e.translator, d)
+    checkpoint.write_bytes(checkpoint.read_bytes()[:-200])
+    return import_translator_job(d, e, checkpoint)
+
+
+def pickled_translator(d: Dirs, e: Encoded) -> list[str]:
+    import torch
+
+    checkpoint = d.inp / "released.pt"
+    torch.save({"model_state_dict": {}, "payload": Dirs(d.inp, d.out)}, checkpoint)  # not weights: refused unrun
+    return import_translator_job(d, e, checkpoint)
+
+
+def altered_augmented_shard(d: Dirs, e: Encoded) -> list[str]:
+    aug = copied(e.aug, d)
+    edited_text(aug, '"answer": "', '"answer": "x')
+    return encode_job(d, e, aug=aug)
+
+
+def unrecorded_augmented_shard(d: Dirs, e: Encoded) -> list[str]:
+    aug = copied(e.aug, d)
+    aug.with_name(aug.name + ".sha256").unlink()
+    return infer_job(d, e, "icl", aug=aug)
+
+
+def altered_initial_adapter(d: Dirs, e: Encoded) -> list[str]:
+    init = copied(e.init, d)
+    edited_text(init / "adapter_config.json", '"r": 2', '"r": 3')
+    return encode_job(d, e, init=init)
+
+
+def artefact(make: MakeArtefact, *expected: str, id: str) -> Any:
+    """One damaged artefact: how to make it, and what the first error line must say."""
+    return pytest.param(make, expected, id=id)
+
+
+#: Model checkpoints, LoRA adapters, manifests, translator files and augmented shards.
+ARTEFACT_CASES = [
+    artefact(truncated_adapter, WEIGHTS, "sha256", "differs from", "training.json", id="adapter-truncated"),
+    artefact(altered_adapter, WEIGHTS, "differs from", "delete", id="adapter-lora-b-times-1000"),
+    artefact(altered_manifest, "manifest.json", "content_sha256", id="manifest-adapter-path-edited"),
+    artefact(altered_translator, "epoch_0.pt", "epoch_0.pt.sha256", "differs from", id="translator-altered"),
+    artefact(translator_without_record, "epoch_0.pt", "no checksum recorded", id="translator-no-checksum"),
+    artefact(truncated_translator, "epoch_0.pt", "not a translator for this model", id="translator-truncated"),
+    artefact(lambda d, e: import_translator_job(d, e, e.translator, width=4), "epoch_0.pt",
+             "not a translator for this model with rank 2 and width 4", id="translator-wrong-shape"),
+    artefact(pickled_translator, "released.pt", "not a translator for this model", id="translator-pickle-payload"),
+    artefact(altered_augmented_shard, "aug.jsonl", "aug.jsonl.sha256", "differs from", id="augmented-shard-altered"),
+    artefact(unrecorded_augmented_shard, "aug.jsonl", "no checksum recorded", id="augmented-shard-no-checksum"),
+    artefact(altered_initial_adapter, "init/adapter_config.json", "differs from", id="initial-adapter-altered"),
+]
 
 
 def first_error(records: list[logging.LogRecord]) -> str:
@@ -482,12 +659,8 @@ def files_under(folder: Path) -> list[str]:
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
 
 
-@pytest.mark.parametrize("make, expected", CASES + ARTEFACT_CASES)
-def test_bad_input_fails_cleanly(make: Make, expected: tuple[str, ...], tmp_path: Path, caplog, monkeypatch):
-    d = Dirs(tmp_path / "in", tmp_path / "out")
-    d.inp.mkdir()
-    argv = make(d)
-    monkeypatch.chdir(tmp_path)
+def fails_cleanly(argv: list[str], expected: tuple[str, ...], d: Dirs, caplog) -> None:
+    """The CLI exits 1, its first error line holds ``expected``, no traceback, nothing left in out/."""
     caplog.set_level(logging.INFO)
     assert main(argv) == 1
     line = first_error(caplog.records)
@@ -495,11 +668,30 @@ def test_bad_input_fails_cleanly(make: Make, expected: tuple[str, ...], tmp_path
         assert text in line, f"{text!r} not in the first error line: {line}"
     assert "Traceback" not in caplog.text and all(r.exc_info is None for r in caplog.records)
     assert files_under(d.out) == [], "the failed job left files behind"
-    assert not any(p.name.endswith(".tmp") for p in tmp_path.rglob("*"))
+    assert not any(p.name.endswith(".tmp") for p in d.out.parent.rglob("*"))
+
+
+@pytest.mark.parametrize("make, expected", CASES)
+def test_bad_input_fails_cleanly(make: Make, expected: tuple[str, ...], tmp_path: Path, caplog, monkeypatch):
+    d = Dirs(tmp_path / "in", tmp_path / "out")
+    d.inp.mkdir()
+    argv = make(d)
+    monkeypatch.chdir(tmp_path)
+    fails_cleanly(argv, expected, d, caplog)
+
+
+@pytest.mark.parametrize("make, expected", ARTEFACT_CASES)
+def test_damaged_artefact_fails_cleanly(make: MakeArtefact, expected: tuple[str, ...], encoded: Encoded,
+                                        tmp_path: Path, caplog, monkeypatch):
+    d = Dirs(tmp_path / "in", tmp_path / "out")
+    d.inp.mkdir()
+    argv = make(d, encoded)
+    monkeypatch.chdir(tmp_path)
+    fails_cleanly(argv, expected, d, caplog)
 
 
 def test_there_are_enough_cases():
-    assert len(CASES) >= 45
+    assert len(CASES) >= 45 and len(ARTEFACT_CASES) >= 10
 
 
 @pytest.mark.parametrize("case_id", ["popqa-aliases-not-a-literal", "cwq-not-utf8", "table-null-rewrite",
