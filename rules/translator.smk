@@ -15,7 +15,7 @@ rule train_translator:
         job=job_json("train_translator"),
     threads: THREADS
     resources:
-        gpu=1,
+        gpu=uses_gpu("train_translator"),
     log:
         "logs/train_translator/{model}/{ttag}.log",
     benchmark:
