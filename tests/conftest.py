@@ -104,3 +104,15 @@ def encoded(tiny_model_dir, workdir) -> tuple[Path, Path]:
     manifest = run / "lora" / "manifest.json"
     steps.encode(step_jobs.encode(tiny_model_dir, run / "aug.jsonl", run / "init", manifest))
     return run, manifest
+
+
+@pytest.fixture(scope="session")
+def clean_tiny_run(tiny_llama_dir, tmp_path_factory) -> Path:
+    """A copy of the workflow after one uninterrupted run of tiny.yaml, shared by the workflow tests
+    that compare against one (determinism, SLURM, kill-and-resume). Read-only: never run in it."""
+    from workflow_helpers import copy_workflow, snakemake, tiny_config
+
+    root = copy_workflow(tmp_path_factory.mktemp("clean-tiny-run"))
+    tiny_config(root, tiny_llama_dir)
+    snakemake(root, "--cores", "2", "--configfile", "tiny.yaml")
+    return root

@@ -116,8 +116,6 @@ def tiny_workflow(tmp_path_factory, tiny_llama_dir) -> Path:
 @pytest.fixture(scope="module")
 def tiny_run(tiny_workflow):
     proc = snakemake(tiny_workflow, "--cores", "2", "--configfile", "tiny.yaml")
-    # later tests run other configs here, and the tables' paths carry no tag: keep this run's
-    shutil.copytree(tiny_workflow / "results/tables", tiny_workflow / "tiny-run-tables")
     return tiny_workflow, proc
 
 
@@ -223,11 +221,11 @@ def _run_and_kill(root: Path, log_glob: str, timeout: int = 900) -> str:
     return out.read_text()
 
 
-def test_sigkill_and_resume_with_readme_command(tiny_run, tmp_path_factory):
+def test_sigkill_and_resume_with_readme_command(clean_tiny_run, tmp_path_factory):
     """SIGKILL of the whole process group mid-encode, mid-translator training and mid-inference:
     each time README's command, with nothing else typed, removes the stale lock and resumes; a
     second run while one is alive is refused; the results equal an uninterrupted run's."""
-    reference, _ = tiny_run
+    reference = clean_tiny_run
     root = copy_workflow(tmp_path_factory.mktemp("sigkill"))
     shutil.copy(reference / "tiny.yaml", root / "config.yaml")  # README's command reads config.yaml
     kill_points = ["logs/encode/**/*.log", "logs/train_translator/**/*.log", "logs/infer/**/prag/*.log"]
@@ -256,26 +254,33 @@ def test_sigkill_and_resume_with_readme_command(tiny_run, tmp_path_factory):
     for rel in predictions:
         assert (root / rel).read_bytes() == (reference / rel).read_bytes(), rel
     tables = sorted(p.relative_to(root / "results/tables") for p in (root / "results/tables").rglob("*") if p.is_file())
-    assert tables == sorted(p.relative_to(reference / "tiny-run-tables")
-                            for p in (reference / "tiny-run-tables").rglob("*") if p.is_file())
+    assert tables == sorted(p.relative_to(reference / "results/tables")
+                            for p in (reference / "results/tables").rglob("*") if p.is_file())
     for rel in tables:
-        assert (root / "results/tables" / rel).read_bytes() == (reference / "tiny-run-tables" / rel).read_bytes(), rel
+        assert (root / "results/tables" / rel).read_bytes() == (reference / "results/tables" / rel).read_bytes(), rel
 
 
 def test_generate_source_through_snakemake(tiny_workflow):
     """augment.source generate: the tiny random model never writes parsable QA pairs, so every
-    candidate is tried a bounded number of times, replaced, and the questions end up padded."""
+    candidate is tried a bounded number of times and dropped. By default a question left with no
+    passage fails the job, naming it; with augment.min_passages_per_question 0 the questions end
+    up padded."""
     root = tiny_workflow
-    write_config(root / "gen.yaml", root / "tiny.yaml",
-                 augment={"source": "generate", "max_new_tokens": 12, "max_attempts": 2, "batch_size": 16})
+    generate = {"source": "generate", "max_new_tokens": 12, "max_attempts": 2, "batch_size": 16}
+    write_config(root / "gen.yaml", root / "tiny.yaml", augment=generate)
     target = plan_of(root, "tiny.yaml", "gen.yaml").base.augmented_shards("tiny", "fictional-popqa", "eval")[1]
+    failed = snakemake(root, "--cores", "2", target, "--forcerun", "augment", "--configfile", "gen.yaml", check=False)
+    assert failed.returncode != 0 and not (root / target).exists()
+    log = root / target.replace("results/augmented", "logs/augment").replace(".jsonl", ".log")
+    assert "fewer than augment.min_passages_per_question = 1" in log.read_text()
+    write_config(root / "gen.yaml", root / "tiny.yaml", augment={**generate, "min_passages_per_question": 0})
     snakemake(root, "--cores", "2", target, "--forcerun", "augment", "--configfile", "gen.yaml")
     records = read_jsonl(root / target)
     assert len(records) == 1 and records[0]["augment"] == [] and records[0]["passages"] == ["", "", ""]
     retrieval = read_jsonl(one(root.glob("results/retrieval/fictional-popqa/eval/*[0-9a-f].jsonl")))
     n = len(retrieval[2]["candidates"])  # the shard's one question is the third
     assert n == 13
-    log = (root / target.replace("results/augmented", "logs/augment").replace(".jsonl", ".log")).read_text()
+    log = log.read_text()
     assert f"'qa_generations': {2 * n}" in log and f"'qa_failures': {n}" in log  # every candidate, 2 attempts each
 
 
