@@ -1,10 +1,44 @@
-"""Batched generation with left padding, shared by augmentation and inference."""
+"""Batched generation with left padding, shared by augmentation and inference.
+
+Greedy decoding runs its own loop (``greedy``), which computes exactly what Hugging Face
+``generate`` computes for one row (same forward calls: the prompt at once, then one token at a
+time through a ``DynamicCache``, the last position's logits only, argmax in float32), with two
+differences that change the cost of a batch and not its tokens:
+
+- a row that produced an end-of-sequence token or reached ``max_new_tokens`` leaves the batch:
+  its cache rows go, and so do its per-row parameters (``on_select``), so a batch of short
+  answers costs what its answers cost instead of what its longest answer costs;
+- the prompts may start with a ``Prefix`` whose key/value cache was computed once: only the rest
+  of each prompt is run.
+
+Sampling (augmentation) and generation configs that add logits processors or stopping criteria
+go through ``generate_hf``, as before.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+import inspect
+from typing import Any, Callable, Sequence
 
 import torch
+
+#: Generation-config fields that make ``model.generate`` differ from plain greedy decoding
+#: (logits processors, stopping criteria, cache kinds), with the values that leave it plain.
+PLAIN_GREEDY: dict[str, tuple] = {
+    "repetition_penalty": (None, 1.0), "encoder_repetition_penalty": (None, 1.0),
+    "no_repeat_ngram_size": (None, 0), "encoder_no_repeat_ngram_size": (None, 0),
+    "bad_words_ids": (None,), "sequence_bias": (None,), "min_length": (None, 0), "min_new_tokens": (None, 0),
+    "forced_bos_token_id": (None,), "forced_eos_token_id": (None,), "remove_invalid_values": (None, False),
+    "exponential_decay_length_penalty": (None,), "suppress_tokens": (None, []), "begin_suppress_tokens": (None, []),
+    "guidance_scale": (None, 1.0), "watermarking_config": (None,), "renormalize_logits": (None, False),
+    "stop_strings": (None,), "max_time": (None,), "token_healing": (None, False), "prefill_chunk_size": (None,),
+    "cache_implementation": (None, "dynamic"), "num_beams": (None, 1), "num_return_sequences": (None, 1),
+}
+
+#: Called with the rows (indices into the current batch, on the model's device) that stay in the
+#: batch, whenever rows leave it; per-row state kept outside the model (``DeltaInjector.select``)
+#: must follow.
+RowSelect = Callable[[torch.Tensor], None]
 
 
 def left_pad(batch: Sequence[Sequence[int]], pad_id: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
@@ -19,8 +53,172 @@ def left_pad(batch: Sequence[Sequence[int]], pad_id: int, device: torch.device) 
     return ids.to(device), mask.to(device)
 
 
+def eos_ids(model: Any) -> set[int]:
+    """The ids that end a row, as ``generate`` reads them from the model's generation config."""
+    eos = getattr(model.generation_config, "eos_token_id", None)
+    if eos is None:
+        return set()
+    return {int(e) for e in (eos if isinstance(eos, (list, tuple)) else [eos])}
+
+
+def plain_greedy(model: Any) -> bool:
+    """Whether ``model.generate(do_sample=False)`` is plain greedy decoding stopped by EOS and
+    ``max_new_tokens`` only, which ``greedy`` reproduces; otherwise ``generate_hf`` is used."""
+    config = model.generation_config
+    if any(getattr(config, key, None) not in neutral for key, neutral in PLAIN_GREEDY.items()):
+        return False
+    return not getattr(model.config, "is_encoder_decoder", False)
+
+
+def common_prefix_length(seqs: Sequence[Sequence[int]]) -> int:
+    """Length of the longest common token prefix of ``seqs``, leaving at least one token of each
+    (a prompt's last token must be run to get its first generated token)."""
+    if not seqs:
+        return 0
+    limit = min(len(s) for s in seqs) - 1
+    first = seqs[0]
+    n = 0
+    while n < limit and all(s[n] == first[n] for s in seqs):
+        n += 1
+    return max(n, 0)
+
+
+def _new_cache(model: Any) -> Any:
+    from transformers import DynamicCache
+
+    return DynamicCache(config=model.config)
+
+
+def _forward_kwargs(model: Any) -> dict[str, Any]:
+    """``logits_to_keep=1`` where the model takes it, as ``generate`` passes it."""
+    accepts = "logits_to_keep" in inspect.signature(model.forward).parameters
+    return {"logits_to_keep": 1} if accepts else {}
+
+
+def _croppable(cache: Any) -> bool:
+    """Whether every layer is a plain growing key/value cache (no sliding window, no state)."""
+    from transformers.cache_utils import DynamicLayer
+
+    return all(type(layer) is DynamicLayer for layer in cache.layers)
+
+
+class Prefix:
+    """The key/value cache of a token prefix that every prompt of a job starts with, computed once.
+
+    Only valid for the model as it was when computed: methods that change the model per question
+    (PRAG/DyPRAG deltas) cannot use one.
+    """
+
+    def __init__(self, model: Any, ids: Sequence[int]) -> None:
+        if not ids:
+            raise ValueError("empty prefix")
+        self.ids = tuple(int(i) for i in ids)
+        device = next(model.parameters()).device
+        cache = _new_cache(model)
+        if not _croppable(cache):
+            raise ValueError(f"{type(model).__name__}: prefix reuse needs a plain key/value cache")
+        x = torch.tensor([self.ids], dtype=torch.long, device=device)
+        with torch.no_grad():
+            model(input_ids=x, position_ids=torch.arange(len(self.ids), device=device)[None],
+                  past_key_values=cache, use_cache=True, **_forward_kwargs(model))
+        self.layers = [(layer.keys, layer.values) for layer in cache.layers]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @classmethod
+    def shared(cls, model: Any, prompts: Sequence[Sequence[int]]) -> "Prefix | None":
+        """The longest common token prefix of ``prompts`` (None when they share no token or the
+        model's cache cannot be reused)."""
+        n = common_prefix_length(prompts)
+        if n == 0 or not _croppable(_new_cache(model)):
+            return None
+        return cls(model, prompts[0][:n])
+
+    def starts(self, seq: Sequence[int]) -> bool:
+        """Whether ``seq`` starts with the prefix and has at least one token after it."""
+        return len(seq) > len(self.ids) and tuple(seq[:len(self.ids)]) == self.ids
+
+    def cache(self, rows: int, model: Any) -> Any:
+        """A new cache holding the prefix for ``rows`` rows (the stored tensors are not modified)."""
+        from transformers import DynamicCache
+
+        return DynamicCache([(k.expand(rows, -1, -1, -1), v.expand(rows, -1, -1, -1)) for k, v in self.layers],
+                            config=model.config)
+
+
 @torch.no_grad()
-def generate(
+def greedy(
+    model: Any,
+    batch: Sequence[Sequence[int]],
+    *,
+    max_new_tokens: int,
+    pad_id: int,
+    prefix: Prefix | None = None,
+    on_select: RowSelect | None = None,
+) -> list[list[int]]:
+    """Greedy continuations of a batch of prompt ids: the new ids per row, ending with the
+    end-of-sequence id when one was produced. Rows leave the batch as they finish.
+
+    With ``prefix``, every prompt must start with it; only the rest of each prompt is run, on top
+    of the prefix's cache (the rows' remainders are left-padded, so padding sits between the
+    prefix and the remainder, masked out).
+    """
+    if any(len(seq) == 0 for seq in batch):
+        raise ValueError("empty prompt")
+    device = next(model.parameters()).device
+    eos = eos_ids(model)
+    extra = _forward_kwargs(model)
+    n = len(batch)
+    if prefix is not None:
+        if not all(prefix.starts(seq) for seq in batch):
+            raise ValueError("a prompt does not start with the shared prefix")
+        p = len(prefix)
+        ids, mask = left_pad([seq[p:] for seq in batch], pad_id, device)
+        positions = (p + mask.cumsum(-1) - 1).masked_fill(mask == 0, 0)
+        mask = torch.cat([torch.ones(n, p, dtype=mask.dtype, device=device), mask], dim=1)
+        cache = prefix.cache(n, model)
+    else:
+        ids, mask = left_pad(batch, pad_id, device)
+        positions = (mask.cumsum(-1) - 1).masked_fill(mask == 0, 0)
+        cache = _new_cache(model)
+    croppable = _croppable(cache)
+    last = positions[:, -1]  # every row's last column is a real token (left padding)
+    out: list[list[int]] = [[] for _ in batch]
+    live = list(range(n))  # the original row of each row still in the batch
+    step_ids, step_positions = ids, positions
+    for _ in range(max_new_tokens):
+        logits = model(input_ids=step_ids, attention_mask=None if bool(mask.all()) else mask,
+                       position_ids=step_positions, past_key_values=cache, use_cache=True, **extra).logits
+        tokens = logits[:, -1].to(dtype=torch.float32).argmax(dim=-1)
+        keep = []
+        for i, (row, token) in enumerate(zip(live, tokens.tolist())):
+            out[row].append(token)
+            if token not in eos and len(out[row]) < max_new_tokens:
+                keep.append(i)
+        if not keep:
+            break
+        if len(keep) < len(live):
+            rows = torch.tensor(keep, dtype=torch.long, device=device)
+            cache.batch_select_indices(rows)
+            mask, tokens, last = mask[rows], tokens[rows], last[rows]
+            live = [live[i] for i in keep]
+            if on_select is not None:
+                on_select(rows)
+            # columns no remaining row attends to (the padding of rows that left) are dropped
+            first = int(mask.any(dim=0).long().argmax())
+            if first > 0 and croppable:
+                for layer in cache.layers:
+                    layer.keys, layer.values = layer.keys[:, :, first:], layer.values[:, :, first:]
+                mask = mask[:, first:]
+        mask = torch.cat([mask, mask.new_ones(len(live), 1)], dim=1)
+        last = last + 1
+        step_ids, step_positions = tokens[:, None], last[:, None]
+    return out
+
+
+@torch.no_grad()
+def generate_hf(
     model: Any,
     tokenizer: Any,
     batch: Sequence[Sequence[int]],
@@ -29,11 +227,8 @@ def generate(
     do_sample: bool = False,
     temperature: float | None = None,
     top_k: int | None = None,
-) -> list[str]:
-    """Generate continuations for a batch of prompt ids; returns the decoded new text per row.
-
-    Greedy unless ``do_sample``; special tokens are dropped from the decoded text.
-    """
+) -> list[list[int]]:
+    """New ids per row from Hugging Face ``generate`` (finished rows padded with the pad id)."""
     device = next(model.parameters()).device
     ids, mask = left_pad(batch, tokenizer.pad_token_id, device)
     kwargs: dict[str, Any] = {"do_sample": do_sample, "num_beams": 1}
@@ -48,8 +243,37 @@ def generate(
         pad_token_id=tokenizer.pad_token_id,
         **kwargs,
     )
-    new = out[:, ids.shape[1]:]
-    return [tokenizer.decode(row, skip_special_tokens=True) for row in new]
+    return out[:, ids.shape[1]:].tolist()
+
+
+def generate(
+    model: Any,
+    tokenizer: Any,
+    batch: Sequence[Sequence[int]],
+    *,
+    max_new_tokens: int,
+    do_sample: bool = False,
+    temperature: float | None = None,
+    top_k: int | None = None,
+    prefix: Prefix | None = None,
+    on_select: RowSelect | None = None,
+) -> list[str]:
+    """Generate continuations for a batch of prompt ids; returns the decoded new text per row.
+
+    Greedy unless ``do_sample``; special tokens are dropped from the decoded text. Greedy
+    decoding of several rows (or on a shared ``prefix``) with a plain generation config goes
+    through ``greedy`` (rows leave the batch as they finish; ``prefix`` and ``on_select`` apply);
+    anything else through ``generate_hf``, for which ``prefix`` is ignored (it would only have
+    saved time) and no row ever leaves. One row without a prefix always takes ``generate_hf``:
+    the reference's path, so batch 1 without prefix reuse runs exactly the code it always ran.
+    """
+    if not do_sample and plain_greedy(model) and (len(batch) > 1 or prefix is not None):
+        rows = greedy(model, batch, max_new_tokens=max_new_tokens, pad_id=tokenizer.pad_token_id,
+                      prefix=prefix, on_select=on_select)
+    else:
+        rows = generate_hf(model, tokenizer, batch, max_new_tokens=max_new_tokens, do_sample=do_sample,
+                           temperature=temperature, top_k=top_k)
+    return [tokenizer.decode(row, skip_special_tokens=True) for row in rows]
 
 
 def batches(items: Sequence[Any], size: int) -> list[Sequence[Any]]:

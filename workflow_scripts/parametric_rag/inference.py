@@ -7,7 +7,7 @@ from typing import Any, Callable, Sequence
 
 from tqdm import tqdm
 
-from .generation import batches, generate
+from .generation import Prefix, generate
 from .lora.inject import DeltaInjector
 from .lora.merge import Factors
 from .metrics import score
@@ -35,23 +35,36 @@ def predict(
     deltas: DeltaSource | None = None,
     prompt_variant: str = "reference",
     progress: bool = True,
+    reuse_prefix: bool = False,
 ) -> list[dict]:
-    """Predict and score every record with ``method``; one output record per question, in order."""
+    """Predict and score every record with ``method``; one output record per question, in order.
+
+    ``reuse_prefix``: for methods without per-question parameters, the token prefix every prompt
+    of ``records`` starts with (chat template, instruction, few-shot examples) is run once and its
+    key/value cache reused for every batch; methods with parameters ignore it (their deltas
+    change the prefix's keys and values).
+    """
     spec = METHODS[method]
     if spec.parameters is not None and deltas is None:
         raise ValueError(f"method {method!r} needs parameter deltas")
+    prompts = [
+        prompt_ids(tokenizer, r["question"], r["passages"] if spec.passages_in_prompt else None,
+                   None, fewshot if cot else None, prompt_variant)
+        for r in records
+    ]
+    prefix = Prefix.shared(model, prompts) if reuse_prefix and spec.parameters is None else None
+    if prefix is not None:
+        log.info("%s: shared prompt prefix of %d tokens computed once", method, len(prefix))
     injector = DeltaInjector(model) if spec.parameters is not None else None
     out: list[dict] = []
+    size = max(1, batch_size)
     try:
-        for chunk in tqdm(batches(records, batch_size), desc=method, unit="batch", disable=not progress):
-            ids = [
-                prompt_ids(tokenizer, r["question"], r["passages"] if spec.passages_in_prompt else None,
-                           None, fewshot if cot else None, prompt_variant)
-                for r in chunk
-            ]
+        for start in tqdm(range(0, len(records), size), desc=method, unit="batch", disable=not progress):
+            chunk, ids = records[start:start + size], prompts[start:start + size]
             if injector is not None:
                 injector.set(deltas(chunk))
-            texts = generate(model, tokenizer, ids, max_new_tokens=max_new_tokens)
+            texts = generate(model, tokenizer, ids, max_new_tokens=max_new_tokens, prefix=prefix,
+                             on_select=injector.select if injector is not None else None)
             if injector is not None:
                 injector.clear()
             for r, row_ids, text in zip(chunk, ids, texts):

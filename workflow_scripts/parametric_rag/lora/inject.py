@@ -33,8 +33,9 @@ class DeltaInjector:
     """Forward hooks that add ``x @ A_b^T @ B_b^T`` to each projection's output for batch row b.
 
     ``set`` takes one factor dict per batch row (rows may have different ranks: they are
-    zero-padded, which adds nothing); ``clear`` removes the deltas and ``close`` the hooks, after
-    which the model computes exactly what it computed before.
+    zero-padded, which adds nothing); ``select`` keeps some rows' deltas when others leave the
+    batch (a batch whose size differs from the deltas' fails in ``bmm``); ``clear`` removes the
+    deltas and ``close`` the hooks, after which the model computes exactly what it computed before.
     """
 
     def __init__(self, model: Any, targets: Sequence[str] = TARGET_MODULES) -> None:
@@ -71,6 +72,12 @@ class DeltaInjector:
                     b[i, :, :k] = f[key][1].to(w) * scales[i]
             self.active[key] = (a, b)
 
+    def select(self, rows: torch.Tensor | Sequence[int]) -> None:
+        """Keep the deltas of batch rows ``rows`` only, in that order: the rows still being decoded
+        when others have finished (``generation.greedy``'s ``on_select``)."""
+        self.active = {key: (a[_index(rows, a.device)], b[_index(rows, b.device)])
+                       for key, (a, b) in self.active.items()}
+
     def clear(self) -> None:
         """Drop all deltas (hooks stay, doing nothing)."""
         self.active = {}
@@ -87,3 +94,7 @@ class DeltaInjector:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+def _index(rows: torch.Tensor | Sequence[int], device: torch.device) -> torch.Tensor:
+    return torch.as_tensor(rows, dtype=torch.long).to(device)

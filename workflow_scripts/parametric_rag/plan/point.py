@@ -170,6 +170,8 @@ class Point:
                              "max_new_tokens": d["max_new_tokens"], "batch_size": self.c["inference"]["batch_size"],
                              "questions": self.stage("questions", dataset=dataset, split="eval").tag,
                              "compute": self.compute()}
+        if self.c["inference"]["reuse_prefix"] and spec.parameters is None:
+            s["reuse_prefix"] = True  # only when on: the default run's tags (and paths) stay as they are
         prefix = "base"
         if spec.passages_in_prompt or spec.parameters:
             s["augmented"] = self.stage("augmented", model=model, dataset=dataset, split="eval").tag
