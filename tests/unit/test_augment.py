@@ -165,3 +165,40 @@ def test_candidates_with_a_repeated_id_or_an_empty_text_are_refused():
     empty = {"qid": "q", "candidates": [dict(cands("q", 1)[0], text=" ")]}
     with pytest.raises(InputError, match=r"field 'candidates\[0\].text': empty passage text"):
         check_candidates(empty, "r.jsonl")
+
+
+def test_a_failed_passage_is_retried_alone():
+    """The generate source retries only the passages whose QA did not parse: a passage that parsed
+    at the first attempt is never generated again, and the rewrite runs once per kept passage."""
+    import json
+
+    from parametric_rag.augment.generate import QA_PROMPT, REWRITE_PROMPT, GenerationAugmenter
+
+    good = json.dumps([{"question": f"q{i}", "answer": "a", "full_answer": "fa"} for i in range(3)])
+    fails_left = {"p1": 1, "p3": 5}  # p1 parses at the second attempt, p3 never
+    calls: list[tuple[str, list[str]]] = []
+
+    class Scripted(GenerationAugmenter):
+        """The model's answers scripted per passage; everything else is the real augmenter."""
+
+        def _run(self, prompts, desc):
+            pids = [p.rsplit("\n", 1)[-1] for p in prompts]
+            calls.append((desc, pids))
+            if desc == "rewrite":
+                assert all(p == REWRITE_PROMPT.replace("{passage}", pid) for p, pid in zip(prompts, pids))
+                return [f"rewritten {pid}" for pid in pids]
+            assert all(p == QA_PROMPT.replace("{passage}", pid) for p, pid in zip(prompts, pids))
+            out = []
+            for pid in pids:
+                failing = fails_left.get(pid, 0) > 0
+                fails_left[pid] = fails_left.get(pid, 0) - 1
+                out.append("not a list" if failing else good)
+            return out
+
+    candidates = [{"pid": p, "text": p} for p in ("p0", "p1", "p2", "p3")]
+    aug = Scripted(model=None, tokenizer=None, max_attempts=3)
+    result = aug.augment(candidates)
+    assert calls == [("QA attempt 1", ["p0", "p1", "p2", "p3"]), ("QA attempt 2", ["p1", "p3"]),
+                     ("QA attempt 3", ["p3"]), ("rewrite", ["p0", "p1", "p2"])]
+    assert [r and r["rewrite"] for r in result] == ["rewritten p0", "rewritten p1", "rewritten p2", None]
+    assert aug.stats == {"qa_generations": 7, "qa_failures": 1, "rewrites": 3}

@@ -32,7 +32,8 @@ def cfg(**changes):
 
 def test_shipped_configs_validate_with_reference_defaults():
     c = load_config(ROOT / "config.yaml")
-    assert c["lora"] == {"rank": 2, "alpha": 32, "lr": 0.0003, "seed": 42, "max_length": 3000, "reuse_identical": True}
+    assert c["lora"] == {"rank": 2, "alpha": 32, "lr": 0.0003, "seed": 42, "max_length": 3000, "reuse_identical": True,
+                          "batch_passages": 1}
     assert c["retrieval"]["topk"] == 3 and c["retrieval"]["spare"] == 10 and c["retrieval"]["query_max_tokens"] == 256
     assert c["augment"]["temperature"] == 0.7 and c["augment"]["top_k"] == 50 and c["augment"]["max_new_tokens"] == 512
     assert c["translator"]["lr"] == 1e-5 and c["translator"]["width"] == 32 and c["translator"]["merge"] == "mean_ab"

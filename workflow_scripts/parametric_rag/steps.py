@@ -181,10 +181,13 @@ def encode(job: Job) -> dict:
     if not records:
         write_json(manifest, sealed({"questions": [], "trained": 0, "reused": 0}))
         return {}
+    # lora.batch_passages > 1 is part of the LoRA tag (the stage's settings); 1 appears nowhere
+    batch_passages = s.get("batch_passages") or (job.tagged or {}).get("batch_passages", 1)
     model, tokenizer = _model(job)
     return encode_shard(model, tokenizer, records, init_dir=Path(job.inputs["init"]), out_dir=manifest.parent,
                         shape=LoraShape(s["rank"], s["alpha"]), epochs=s["epochs"], lr=s["lr"], cot=s["cot"],
-                        fewshot=s["fewshot"], max_length=s["max_length"], reuse_identical=s["reuse_identical"])
+                        fewshot=s["fewshot"], max_length=s["max_length"], reuse_identical=s["reuse_identical"],
+                        batch_passages=batch_passages)
 
 
 # -- DyPRAG translator -----------------------------------------------------------------------

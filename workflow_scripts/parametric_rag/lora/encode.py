@@ -23,6 +23,7 @@ from ..io import InputError, atomic_path, read_json, sealed, sha256_dir, write_j
 from ..records import Augmented
 from .adapter import (INIT_RECORD, TRAINING_RECORD, LoraShape, current_state, load_state, reset, save_adapter,
                       verify_adapter, wrap)
+from .batched import group_passages, train_passages
 from .sequences import training_sequences
 from .train import train_passage
 
@@ -77,6 +78,7 @@ def encode_shard(
     fewshot: str | None,
     max_length: int = 3000,
     reuse_identical: bool = True,
+    batch_passages: int = 1,
 ) -> dict:
     """Train every kept passage of ``records``; write ``out_dir/manifest.json`` last.
 
@@ -84,12 +86,18 @@ def encode_shard(
     matches a finished one (same passage data and settings; training is deterministic) is
     copied instead of retrained, which also resumes an interrupted shard. The manifest holds no
     timings (they go to the log), so that reruns write the same bytes.
+
+    With ``batch_passages`` > 1 the passages to train are first trained ``batch_passages`` at a
+    time (:mod:`.batched`: the same training, up to float rounding), then the loop below finds
+    them done; 1 trains each alone in the loop, as always.
     """
     verify_adapter(init_dir, INIT_RECORD)
     init_state = load_state(init_dir)
     peft_model = wrap(model, shape)
     settings = {"rank": shape.rank, "alpha": shape.alpha, "targets": list(shape.targets), "epochs": epochs, "lr": lr,
                 "max_length": max_length, "init": sha256_dir(init_dir, cached=True)}
+    if batch_passages > 1:  # float rounding differs from training alone: part of the training run
+        settings["batch_passages"] = batch_passages
     adapters_root = out_dir / "adapters"
     adapters_root.mkdir(parents=True, exist_ok=True)
     done: dict[str, Path] = {}
@@ -97,6 +105,10 @@ def encode_shard(
     total = sum(len(r["augment"]) for r in records)
     started = time.monotonic()
     stats = {"trained": 0, "reused": 0}
+    pretrained = (_train_batched(peft_model, init_state, tokenizer, records, settings, adapters_root, shape=shape,
+                                 epochs=epochs, lr=lr, cot=cot, fewshot=fewshot, max_length=max_length,
+                                 reuse_identical=reuse_identical, batch_passages=batch_passages)
+                  if batch_passages > 1 else set())
     bar = tqdm(total=total, desc="encode", unit="passage")
     for i, record in enumerate(records):
         adapters = []
@@ -105,7 +117,9 @@ def encode_shard(
             fp = fingerprint(seqs, settings)
             target = adapters_root / f"q{i:04d}-p{k}"
             info: dict[str, Any] = {"pid": aug["pid"], "path": str(target.relative_to(out_dir))}
-            if _reusable(target, fp):
+            if target in pretrained:
+                stats["trained"] += 1
+            elif _reusable(target, fp):
                 stats["reused"] += 1
             elif reuse_identical and fp in done:
                 with atomic_path(target, directory=True) as tmp:
@@ -136,8 +150,43 @@ def _train(peft_model: Any, init_state: dict, seqs: Sequence[Sequence[int]], fp:
     """Train one passage's adapter from the initial state and save it (record last)."""
     reset(peft_model, init_state)
     losses = train_passage(peft_model, seqs, epochs=epochs, lr=lr)
+    _save(peft_model, seqs, fp, target, losses)
+
+
+def _save(peft_model: Any, seqs: Sequence[Sequence[int]], fp: str, target: Path, losses: list[float]) -> None:
+    """Save the active adapter as a passage's adapter (record last)."""
     state = current_state(peft_model)
     b_norm = float(sum(v.float().pow(2).sum() for key, v in state.items() if "lora_B" in key) ** 0.5)
     with atomic_path(target, directory=True) as tmp:
         save_adapter(peft_model, tmp, TRAINING_RECORD,
                      {"fingerprint": fp, "losses": losses, "lora_B_norm": b_norm, "tokens": [len(s) for s in seqs]})
+
+
+def _train_batched(peft_model: Any, init_state: dict, tokenizer: Any, records: Sequence[Augmented], settings: dict,
+                   adapters_root: Path, *, shape: LoraShape, epochs: int, lr: float, cot: bool, fewshot: str | None,
+                   max_length: int, reuse_identical: bool, batch_passages: int) -> set[Path]:
+    """Train, ``batch_passages`` at a time, the passages :func:`encode_shard`'s loop would train
+    (not finished already, not a repeat of an earlier passage's training data), grouped by
+    number of sequences and tokens; save each as the loop would. Returns their folders."""
+    todo: list[tuple[list[list[int]], str, Path]] = []
+    seen: set[str] = set()
+    for i, record in enumerate(records):
+        for k, aug in enumerate(record["augment"]):
+            seqs = training_sequences(tokenizer, aug, cot, fewshot, max_length)
+            fp = fingerprint(seqs, settings)
+            target = adapters_root / f"q{i:04d}-p{k}"
+            if not _reusable(target, fp) and not (reuse_identical and fp in seen):
+                todo.append((seqs, fp, target))
+            seen.add(fp)
+    groups = group_passages([(len(s), sum(map(len, s))) for s, _, _ in todo], batch_passages)
+    bar = tqdm(total=len(todo), desc=f"encode (batches of {batch_passages})", unit="passage")
+    for group in groups:
+        results = train_passages(peft_model, init_state, [todo[j][0] for j in group], epochs=epochs, lr=lr,
+                                 scaling=shape.scaling)
+        for j, (state, losses) in zip(group, results):
+            seqs, fp, target = todo[j]
+            reset(peft_model, state)
+            _save(peft_model, seqs, fp, target, losses)
+        bar.update(len(group))
+    bar.close()
+    return {target for _, _, target in todo}

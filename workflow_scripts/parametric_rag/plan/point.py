@@ -142,7 +142,11 @@ class Point:
              "rank": lora["rank"], "alpha": lora["alpha"], "lr": lora["lr"], "epochs": d["epochs"],
              "max_length": lora["max_length"], "init": self.shape_tag(), "cot": d["cot"], "fewshot": d["fewshot"],
              "reuse_identical": lora["reuse_identical"], "compute": self.compute()}
-        return Stage(s, f"r{lora['rank']}_a{lora['alpha']}_lr{lora['lr']:g}_ep{d['epochs']}")
+        prefix = f"r{lora['rank']}_a{lora['alpha']}_lr{lora['lr']:g}_ep{d['epochs']}"
+        if lora["batch_passages"] > 1:  # adapters differ from one-at-a-time training by float rounding
+            s["batch_passages"] = lora["batch_passages"]  # (absent at 1: the default's tag is unchanged)
+            prefix += f"_bp{lora['batch_passages']}"
+        return Stage(s, prefix)
 
     def _translator(self, model: str) -> Stage:
         t, lora = self.c["translator"], self.c["lora"]
