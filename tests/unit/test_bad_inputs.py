@@ -424,7 +424,7 @@ CASES = [
     case(config({"colour": "blue"}, command="check-config"), "config key colour = 'blue'", "unknown key",
          "allowed keys: ['augment',", id="config-unknown-top-level-key"),
     case(config({"lora": {"rnak": 4}}, command="check-config"), "config key lora.rnak = 4", "unknown key",
-         "allowed keys: ['alpha', 'lr',", id="config-unknown-nested-key"),
+         "allowed keys: ['alpha', 'batch_passages', 'lr',", id="config-unknown-nested-key"),
     case(config({"retrieval": {"backend": "lucene"}}, "dataset=fictional-popqa", "split=eval"),
          "config key retrieval.backend = 'lucene'", "allowed: ['tantivy', 'elasticsearch']", id="config-bad-enum"),
     case(config({"lora": {"rank": "two"}}, "dataset=fictional-popqa", "split=eval"), "config key lora.rank = 'two'",
