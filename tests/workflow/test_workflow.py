@@ -232,8 +232,9 @@ def test_sigkill_and_resume_with_readme_command(clean_tiny_run, tmp_path_factory
     for i, point in enumerate(kill_points):
         output = _run_and_kill(root, point)
         assert any((root / ".snakemake/locks").glob("*.lock")), "SIGKILL left no lock: nothing was tested"
-        if i:
-            assert "stale lock" in output, output[-4000:]
+        if i:  # it got past the lock (a refused run exits at once: _run_and_kill fails); what it printed
+            # may be lost with SIGKILL (seen once in CI: an empty output), so the message is checked on
+            # the final run, which is not killed
             assert "LockException" not in output and "cannot be locked" not in output
     # a live run keeps its lock: a second run in the same directory is refused, the first finishes
     final = root / "final.out"
