@@ -172,5 +172,5 @@ def test_batch_passages_reaches_the_encode_step_and_the_tag():
     config = copy.deepcopy(base)
     config["lora"]["batch_passages"] = 4
     batched = encode_jobs(config)
-    assert all(j.tagged["batch_passages"] == 4 and "_bp4-" in j.tag for j in batched)
+    assert all(j.tagged["batch_passages"] == j.settings["batch_passages"] == 4 and "_bp4-" in j.tag for j in batched)
     assert {j.tag for j in batched}.isdisjoint({j.tag for j in default})

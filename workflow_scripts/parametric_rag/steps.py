@@ -181,8 +181,7 @@ def encode(job: Job) -> dict:
     if not records:
         write_json(manifest, sealed({"questions": [], "trained": 0, "reused": 0}))
         return {}
-    # lora.batch_passages > 1 is part of the LoRA tag (the stage's settings); 1 appears nowhere
-    batch_passages = s.get("batch_passages") or (job.tagged or {}).get("batch_passages", 1)
+    batch_passages = s.get("batch_passages", 1)  # set only above 1 (then also in the LoRA tag)
     model, tokenizer = _model(job)
     return encode_shard(model, tokenizer, records, init_dir=Path(job.inputs["init"]), out_dir=manifest.parent,
                         shape=LoraShape(s["rank"], s["alpha"]), epochs=s["epochs"], lr=s["lr"], cot=s["cot"],

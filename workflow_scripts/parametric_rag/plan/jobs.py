@@ -269,6 +269,8 @@ def _encode(plan: Plan, p: Point, wc: dict) -> Job:
     settings = {"model_ref": p.model_ref(model), "compute": p.compute(), "rank": lora["rank"], "alpha": lora["alpha"],
                 "lr": lora["lr"], "epochs": d["epochs"], "max_length": lora["max_length"], "cot": d["cot"],
                 "fewshot": d["fewshot"], "reuse_identical": lora["reuse_identical"]}
+    if lora["batch_passages"] > 1:  # absent at 1, as in the tag: the default job is unchanged
+        settings["batch_passages"] = lora["batch_passages"]
     return _tagged("encode", p, wc, "lora", inputs, {"manifest": out}, settings, out)
 
 
