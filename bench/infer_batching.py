@@ -9,6 +9,11 @@ runs every round, in turn, so that a busy machine slows them alike. Prints, per 
 and median seconds for the N questions over the rounds, questions per second from the median, its
 ratio to the first side's, and the fraction of answers identical to the first side's.
 
+"per-row" sides are the pipeline's loop (``generation.greedy``): finished rows leave the batch,
+and each prompt is run alone before the rows are decoded together (its CPU default);
+``--batched-prompts`` adds the same loop with the batch's prompts run together, left-padded (its
+default on a GPU).
+
 ``prag_combine`` gets random rank-6 deltas per question (3 passages x rank 2, small B), which
 cost what trained adapters cost; its answers are not meaningful, only the agreement between sides.
 
@@ -21,7 +26,7 @@ import argparse
 import statistics
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import torch
 
@@ -29,7 +34,7 @@ from _common import CACHE, smollm2_checkpoint
 from fictional_world import FILES, generate as generate_benchmark
 from parametric_rag.datasets import load_questions
 from parametric_rag.datasets.split import split_questions
-from parametric_rag.generation import Prefix, generate, generate_hf
+from parametric_rag.generation import Prefix, generate_hf, greedy
 from parametric_rag.lora.inject import DeltaInjector, projection_modules
 from parametric_rag.models import load_model, load_tokenizer
 from parametric_rag.prompts import prompt_ids
@@ -74,7 +79,7 @@ def random_deltas(model: Any, n: int, seed: int) -> list[dict]:
              for key, m in projection_modules(model).items()} for _ in range(n)]
 
 
-Side = tuple[str, str, int, bool]  # label, engine ("hf" or "loop"), batch size, prefix reuse
+Side = tuple[str, str, int, bool]  # label, engine ("hf", "loop": prompts run alone, "loop-batch": together), batch, prefix
 
 
 def run(model: Any, tok: Any, prompts: list[list[int]], side: Side, max_new_tokens: int,
@@ -94,8 +99,9 @@ def run(model: Any, tok: Any, prompts: list[list[int]], side: Side, max_new_toke
                 rows = generate_hf(model, tok, chunk, max_new_tokens=max_new_tokens)
                 texts += [tok.decode(r, skip_special_tokens=True) for r in rows]
             else:
-                select: Callable | None = injector.select if injector is not None else None
-                texts += generate(model, tok, chunk, max_new_tokens=max_new_tokens, prefix=prefix, on_select=select)
+                rows = greedy(model, chunk, max_new_tokens=max_new_tokens, pad_id=tok.pad_token_id, prefix=prefix,
+                              row_state=injector, prefill="rows" if engine == "loop" else "batch")
+                texts += [tok.decode(r, skip_special_tokens=True) for r in rows]
     finally:
         if injector is not None:
             injector.close()
@@ -113,6 +119,8 @@ def main() -> None:
     parser.add_argument("--no-hf-batch", action="store_true", help="skip generate at batch B (slow on long answers)")
     parser.add_argument("--no-loop-b1", action="store_true",
                         help="skip the per-row loop at batch 1 (the same computation as generate at batch 1)")
+    parser.add_argument("--batched-prompts", action="store_true",
+                        help="also run the batch's prompts together, left-padded (prefill='batch', the GPU's way)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     model_dir = smollm2_checkpoint()
@@ -134,8 +142,12 @@ def main() -> None:
                 sides.append((f"generate b{b}", "hf", b, False))
             if not args.no_loop_b1:
                 sides.append(("per-row b1", "loop", 1, False))
+            if args.batched_prompts:
+                sides.append((f"per-row b{b}, prompts together", "loop-batch", b, False))
             sides.append((f"per-row b{b}", "loop", b, False))
             if m.parameters is None:
+                if args.batched_prompts:
+                    sides.append((f"per-row b{b} + prefix, together", "loop-batch", b, True))
                 sides += [("per-row b1 + prefix", "loop", 1, True), (f"per-row b{b} + prefix", "loop", b, True)]
             times: dict[Side, list[float]] = {s: [] for s in sides}
             answers: dict[Side, list[str]] = {}

@@ -62,6 +62,16 @@ def test_sample_rate_keeps_a_seeded_fraction_of_questions(tiny_model_dir, shard)
     assert len(a) == 3 and [s.key for s in a] == [s.key for s in b]  # one question of three, all its passages
 
 
+def test_passage_embedding_is_the_last_hidden_state_of_a_full_forward(tiny_model_dir, samples):
+    """Computing the last position's logits only leaves the hidden states bit for bit as they were."""
+    model, tok = load_model(tiny_model_dir, "cpu"), load_tokenizer(tiny_model_dir)
+    passages = [s.passage for s in samples[:3]]
+    with torch.no_grad():
+        full = torch.cat([model(tok(t, return_tensors="pt").input_ids, output_hidden_states=True).hidden_states[-1][:, -1]
+                          for t in passages]).float()
+        assert torch.equal(passage_embedding(model, tok, passages, 3000), full)
+
+
 def test_a_few_steps_lower_the_loss(tiny_model_dir, samples):
     torch.manual_seed(0)
     model, tok = load_model(tiny_model_dir, "cpu"), load_tokenizer(tiny_model_dir)

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import pytest
 import torch
+from transformers import DynamicCache
 
-from parametric_rag.generation import Prefix, common_prefix_length, generate, generate_hf, greedy
+from parametric_rag.generation import (Prefix, ReservedLayer, common_prefix_length, generate, generate_hf, greedy,
+                                       left_pad, prefill_mode)
 from parametric_rag.inference import predict
 from parametric_rag.lora.inject import DeltaInjector, projection_modules
 from parametric_rag.models import load_model, load_tokenizer
@@ -119,13 +121,14 @@ def test_batch_1_equals_generate(model, tok):
         assert ours == generate_hf(model, tok, [p], max_new_tokens=NEW)[0]
 
 
-def test_finished_rows_leave_the_batch(model, tok):
+@pytest.mark.parametrize("prefill", ["rows", "batch"])
+def test_finished_rows_leave_the_batch(model, tok, prefill):
     prompts = direct_prompts(tok)
     one = stop_early(model, [greedy(model, [p], max_new_tokens=NEW, pad_id=tok.pad_token_id)[0] for p in prompts])
     eos = set(model.generation_config.eos_token_id)
     calls = Batches(model)
     try:
-        many = greedy(model, prompts, max_new_tokens=NEW, pad_id=tok.pad_token_id)
+        many = greedy(model, prompts, max_new_tokens=NEW, pad_id=tok.pad_token_id, prefill=prefill)
     finally:
         calls.close()
     assert many == one
@@ -133,14 +136,53 @@ def test_finished_rows_leave_the_batch(model, tok):
     assert generate(model, tok, prompts, max_new_tokens=NEW) == [tok.decode(r, skip_special_tokens=True) for r in one]
     lengths = sorted(len(r) for r in one)
     assert lengths[0] < NEW == lengths[-1]
-    # the prompt once, then one call per step with only the rows still running
-    assert calls.shapes[0] == (len(prompts), max(len(p) for p in prompts))
-    assert [rows for rows, width in calls.shapes[1:]] == [sum(n > step for n in lengths) for step in range(1, NEW)]
-    assert all(width == 1 for _, width in calls.shapes[1:])
+    # the prompts (one call each, or one for all), then one call per step with only the rows still running
+    prompt_calls = len(prompts) if prefill == "rows" else 1
+    if prefill == "rows":
+        assert calls.shapes[:prompt_calls] == [(1, len(p)) for p in prompts]
+    else:
+        assert calls.shapes[0] == (len(prompts), max(len(p) for p in prompts))
+    decoding = calls.shapes[prompt_calls:]
+    assert [rows for rows, width in decoding] == [sum(n > step for n in lengths) for step in range(1, NEW)]
+    assert all(width == 1 for _, width in decoding)
 
 
-@pytest.mark.parametrize("size", [1, 3])
-def test_shared_prefix_computed_once_gives_the_same_tokens(model, tok, size):
+def test_prefill_auto_runs_prompts_alone_on_cpu(model):
+    assert prefill_mode(model, "auto") == "rows"
+    assert prefill_mode(model, "batch") == "batch"
+    with pytest.raises(ValueError, match="prefill"):
+        prefill_mode(model, "sometimes")
+
+
+def test_reserved_cache_gives_the_dynamic_cache_logits(model, tok):
+    """Writing new keys and values into reserved room gives bit for bit the logits of
+    concatenating them (``DynamicLayer``), through steps, rows leaving and front columns dropped."""
+    prompts = direct_prompts(tok)[:3]
+    ids, mask = left_pad(prompts, tok.pad_token_id, torch.device("cpu"))
+    positions = (mask.cumsum(-1) - 1).masked_fill(mask == 0, 0)
+    logits = {}
+    for kind in ("dynamic", "reserved"):
+        cache = DynamicCache(config=model.config)
+        with torch.no_grad():
+            out = [model(input_ids=ids, attention_mask=mask, position_ids=positions, past_key_values=cache).logits]
+            if kind == "reserved":
+                cache.layers = [ReservedLayer(layer.keys, layer.values, 4) for layer in cache.layers]
+            m, last, token = mask, positions[:, -1], out[0][:, -1].argmax(-1)
+            for step in range(6):  # two steps past the reserved room: the layer grows
+                if step == 2:  # row 0 (the shortest prompt's padding goes with it) leaves
+                    keep = torch.tensor([1, 2])
+                    cache.batch_select_indices(keep)
+                    m, last, token = m[keep], last[keep], token[keep]
+                m, last = torch.cat([m, m.new_ones(len(m), 1)], dim=1), last + 1
+                out.append(model(input_ids=token[:, None], attention_mask=m, position_ids=last[:, None],
+                                 past_key_values=cache).logits)
+                token = out[-1][:, -1].argmax(-1)
+        logits[kind] = out
+    assert all(torch.equal(a, b) for a, b in zip(logits["dynamic"], logits["reserved"]))
+
+
+@pytest.mark.parametrize("size,prefill", [(1, "rows"), (3, "rows"), (3, "batch")])
+def test_shared_prefix_computed_once_gives_the_same_tokens(model, tok, size, prefill):
     prompts = cot_prompts(tok)
     fresh = stop_early(model, [greedy(model, [p], max_new_tokens=NEW, pad_id=tok.pad_token_id)[0] for p in prompts])
     prefix = Prefix.shared(model, prompts)
@@ -149,7 +191,7 @@ def test_shared_prefix_computed_once_gives_the_same_tokens(model, tok, size):
     try:
         reused = [row for i in range(0, len(prompts), size)
                   for row in greedy(model, prompts[i:i + size], max_new_tokens=NEW, pad_id=tok.pad_token_id,
-                                    prefix=prefix)]
+                                    prefix=prefix, prefill=prefill)]
     finally:
         calls.close()
     assert reused == fresh
@@ -164,7 +206,8 @@ def test_prefix_must_start_every_prompt(model, tok):
     assert Prefix.shared(model, [[5, 6], [7, 6]]) is None
 
 
-def test_row_parameters_stay_with_their_rows(model, tok):
+@pytest.mark.parametrize("prefill", ["rows", "batch"])
+def test_row_parameters_stay_with_their_rows(model, tok, prefill):
     prompts = direct_prompts(tok)
     factors = [random_factors(model, 2, 0), None, random_factors(model, 4, 1), random_factors(model, 1, 2),
                random_factors(model, 3, 3)]
@@ -178,12 +221,12 @@ def test_row_parameters_stay_with_their_rows(model, tok):
 
         one = stop_early(model, alone())
         inj.set(factors)
-        many = greedy(model, prompts, max_new_tokens=NEW, pad_id=tok.pad_token_id, on_select=inj.select)
+        many = greedy(model, prompts, max_new_tokens=NEW, pad_id=tok.pad_token_id, row_state=inj, prefill=prefill)
         assert many == one
         assert len({len(r) for r in one}) >= 3
         inj.set(factors)  # a caller that forgets to follow the rows fails loudly
         with pytest.raises(RuntimeError):
-            greedy(model, prompts, max_new_tokens=NEW, pad_id=tok.pad_token_id)
+            greedy(model, prompts, max_new_tokens=NEW, pad_id=tok.pad_token_id, prefill=prefill)
         inj.clear()
         plain = [greedy(model, [p], max_new_tokens=NEW, pad_id=tok.pad_token_id)[0] for p in prompts]
     assert plain[1] == one[1] and sum(a != b for a, b in zip(plain, one)) >= 3

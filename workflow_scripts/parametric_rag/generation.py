@@ -2,14 +2,18 @@
 
 Greedy decoding runs its own loop (``greedy``), which computes exactly what Hugging Face
 ``generate`` computes for one row (same forward calls: the prompt at once, then one token at a
-time through a ``DynamicCache``, the last position's logits only, argmax in float32), with two
+time through the key/value cache, the last position's logits only, argmax in float32), with
 differences that change the cost of a batch and not its tokens:
 
 - a row that produced an end-of-sequence token or reached ``max_new_tokens`` leaves the batch:
-  its cache rows go, and so do its per-row parameters (``on_select``), so a batch of short
+  its cache rows go, and so do its per-row parameters (``RowState``), so a batch of short
   answers costs what its answers cost instead of what its longest answer costs;
 - the prompts may start with a ``Prefix`` whose key/value cache was computed once: only the rest
-  of each prompt is run.
+  of each prompt is run;
+- on a CPU each prompt is run alone (a batch's padding costs more there than batching saves) and
+  only decoding is batched;
+- the cache reserves room for the new tokens (``ReservedLayer``) instead of copying itself at
+  every step.
 
 Sampling (augmentation) and generation configs that add logits processors or stopping criteria
 go through ``generate_hf``, as before.
@@ -17,10 +21,12 @@ go through ``generate_hf``, as before.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
-from typing import Any, Callable, Sequence
+from typing import Any, ContextManager, Protocol, Sequence
 
 import torch
+from transformers.cache_utils import DynamicLayer
 
 #: Generation-config fields that make ``model.generate`` differ from plain greedy decoding
 #: (logits processors, stopping criteria, cache kinds), with the values that leave it plain.
@@ -35,10 +41,17 @@ PLAIN_GREEDY: dict[str, tuple] = {
     "cache_implementation": (None, "dynamic"), "num_beams": (None, 1), "num_return_sequences": (None, 1),
 }
 
-#: Called with the rows (indices into the current batch, on the model's device) that stay in the
-#: batch, whenever rows leave it; per-row state kept outside the model (``DeltaInjector.select``)
-#: must follow.
-RowSelect = Callable[[torch.Tensor], None]
+class RowState(Protocol):
+    """Per-row state kept outside the model (``DeltaInjector``): it must follow the batch's rows.
+
+    ``select`` is called with the rows (indices into the current batch, on the model's device)
+    that stay whenever rows leave; ``only`` narrows the state to one row while that row's prompt
+    is run alone, and restores it on exit.
+    """
+
+    def select(self, rows: torch.Tensor) -> None: ...
+
+    def only(self, row: int) -> ContextManager[None]: ...
 
 
 def left_pad(batch: Sequence[Sequence[int]], pad_id: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
@@ -89,16 +102,15 @@ def _new_cache(model: Any) -> Any:
     return DynamicCache(config=model.config)
 
 
-def _forward_kwargs(model: Any) -> dict[str, Any]:
-    """``logits_to_keep=1`` where the model takes it, as ``generate`` passes it."""
+def last_logits_only(model: Any) -> dict[str, Any]:
+    """``logits_to_keep=1`` where the model takes it, as ``generate`` passes it: logits for the last
+    position only (the rest of the forward pass, hidden states included, is unchanged)."""
     accepts = "logits_to_keep" in inspect.signature(model.forward).parameters
     return {"logits_to_keep": 1} if accepts else {}
 
 
 def _croppable(cache: Any) -> bool:
     """Whether every layer is a plain growing key/value cache (no sliding window, no state)."""
-    from transformers.cache_utils import DynamicLayer
-
     return all(type(layer) is DynamicLayer for layer in cache.layers)
 
 
@@ -120,7 +132,7 @@ class Prefix:
         x = torch.tensor([self.ids], dtype=torch.long, device=device)
         with torch.no_grad():
             model(input_ids=x, position_ids=torch.arange(len(self.ids), device=device)[None],
-                  past_key_values=cache, use_cache=True, **_forward_kwargs(model))
+                  past_key_values=cache, use_cache=True, **last_logits_only(model))
         self.layers = [(layer.keys, layer.values) for layer in cache.layers]
 
     def __len__(self) -> int:
@@ -147,32 +159,109 @@ class Prefix:
                             config=model.config)
 
 
-@torch.no_grad()
-def greedy(
-    model: Any,
-    batch: Sequence[Sequence[int]],
-    *,
-    max_new_tokens: int,
-    pad_id: int,
-    prefix: Prefix | None = None,
-    on_select: RowSelect | None = None,
-) -> list[list[int]]:
-    """Greedy continuations of a batch of prompt ids: the new ids per row, ending with the
-    end-of-sequence id when one was produced. Rows leave the batch as they finish.
+class ReservedLayer(DynamicLayer):
+    """A key/value cache layer with room reserved for the tokens still to come.
 
-    With ``prefix``, every prompt must start with it; only the rest of each prompt is run, on top
-    of the prefix's cache (the rows' remainders are left-padded, so padding sits between the
-    prefix and the remainder, masked out).
+    ``DynamicLayer`` concatenates every new token onto the whole cache (a copy of it per step and
+    layer); this one writes the token into reserved space and hands attention a view of the filled
+    part: the same values and shapes, so the same results (tested), without the copies.
     """
-    if any(len(seq) == 0 for seq in batch):
-        raise ValueError("empty prompt")
+
+    def __init__(self, keys: torch.Tensor, values: torch.Tensor, room: int) -> None:
+        super().__init__()
+        b, h, n, d = keys.shape
+        self.dtype, self.device, self.is_initialized = keys.dtype, keys.device, True
+        self._keys = keys.new_empty(b, h, n + room, d)
+        self._values = values.new_empty(b, h, n + room, d)
+        self._keys[:, :, :n], self._values[:, :, :n] = keys, values
+        self._filled = n
+        self._expose()
+
+    def _expose(self) -> None:
+        self.keys, self.values = self._keys[:, :, :self._filled], self._values[:, :, :self._filled]
+
+    def update(self, key_states: torch.Tensor, value_states: torch.Tensor, *args: Any, **kwargs: Any
+               ) -> tuple[torch.Tensor, torch.Tensor]:
+        n, q = self._filled, key_states.shape[-2]
+        if n + q > self._keys.shape[-2]:  # more than reserved: grow (not reached by ``greedy``)
+            self._keys = torch.cat([self._keys[:, :, :n], key_states], dim=-2)
+            self._values = torch.cat([self._values[:, :, :n], value_states], dim=-2)
+        else:
+            self._keys[:, :, n:n + q], self._values[:, :, n:n + q] = key_states, value_states
+        self._filled = n + q
+        self._expose()
+        return self.keys, self.values
+
+    def batch_select_indices(self, indices: torch.Tensor) -> None:
+        self._keys, self._values = self._keys[indices], self._values[indices]
+        self._expose()
+
+    def drop_front(self, columns: int) -> None:
+        """Forget the first ``columns`` positions (padding no remaining row attends to)."""
+        self._keys, self._values = self._keys[:, :, columns:], self._values[:, :, columns:]
+        self._filled -= columns
+        self._expose()
+
+
+def _reserved_cache(model: Any, layers: Sequence[tuple[torch.Tensor, torch.Tensor]], room: int) -> Any:
+    cache = _new_cache(model)
+    cache.layers = [ReservedLayer(k, v, room) for k, v in layers]
+    return cache
+
+
+def _last_token(logits: torch.Tensor) -> torch.Tensor:
+    """The greedy token of each row from its last position's logits (argmax in float32)."""
+    return logits[:, -1].to(dtype=torch.float32).argmax(dim=-1)
+
+
+def _prefill_rows(model: Any, batch: Sequence[Sequence[int]], prefix: "Prefix | None", room: int,
+                  row_state: RowState | None) -> tuple[Any, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Run each prompt alone (exactly what a batch of one computes) and stack the caches left-padded
+    (between the prefix and the rest when there is a prefix): the cache, the attention mask, each
+    row's last position and its first token."""
     device = next(model.parameters()).device
-    eos = eos_ids(model)
-    extra = _forward_kwargs(model)
+    extra = last_logits_only(model)
+    p = len(prefix) if prefix is not None else 0
+    rests = [seq[p:] for seq in batch]
+    width = max(len(r) for r in rests)
+    tokens, per_row = [], []
+    for i, rest in enumerate(rests):
+        cache = prefix.cache(1, model) if prefix is not None else _new_cache(model)
+        x = torch.tensor([list(rest)], dtype=torch.long, device=device)
+        positions = torch.arange(p, p + len(rest), device=device)[None]
+        with row_state.only(i) if row_state is not None else contextlib.nullcontext():
+            logits = model(input_ids=x, position_ids=positions, past_key_values=cache, use_cache=True,
+                           **extra).logits
+        tokens.append(_last_token(logits))
+        per_row.append([(layer.keys, layer.values) for layer in cache.layers])
+    n = len(batch)
+    mask = torch.zeros(n, p + width, dtype=torch.long, device=device)
+    layers = []
+    for j, (k0, v0) in enumerate(per_row[0]):
+        h, d = k0.shape[1], k0.shape[-1]
+        keys = k0.new_zeros(n, h, p + width, d)
+        values = v0.new_zeros(n, h, p + width, d)
+        for i, rest in enumerate(rests):
+            k, v = per_row[i][j]
+            start = p + width - len(rest)
+            if p:
+                keys[i, :, :p], values[i, :, :p] = k[0, :, :p], v[0, :, :p]
+            keys[i, :, start:], values[i, :, start:] = k[0, :, p:], v[0, :, p:]
+        layers.append((keys, values))
+    for i, rest in enumerate(rests):
+        mask[i, :p] = 1
+        mask[i, p + width - len(rest):] = 1
+    last = torch.tensor([p + len(r) - 1 for r in rests], dtype=torch.long, device=device)
+    return _reserved_cache(model, layers, room), mask, last, torch.cat(tokens)
+
+
+def _prefill_batch(model: Any, batch: Sequence[Sequence[int]], prefix: "Prefix | None", room: int,
+                   pad_id: int) -> tuple[Any, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Run the prompts together, left-padded (padding between the prefix and the rest when there
+    is a prefix): the cache, the attention mask, each row's last position and its first token."""
+    device = next(model.parameters()).device
     n = len(batch)
     if prefix is not None:
-        if not all(prefix.starts(seq) for seq in batch):
-            raise ValueError("a prompt does not start with the shared prefix")
         p = len(prefix)
         ids, mask = left_pad([seq[p:] for seq in batch], pad_id, device)
         positions = (p + mask.cumsum(-1) - 1).masked_fill(mask == 0, 0)
@@ -182,15 +271,60 @@ def greedy(
         ids, mask = left_pad(batch, pad_id, device)
         positions = (mask.cumsum(-1) - 1).masked_fill(mask == 0, 0)
         cache = _new_cache(model)
-    croppable = _croppable(cache)
-    last = positions[:, -1]  # every row's last column is a real token (left padding)
+    logits = model(input_ids=ids, attention_mask=None if bool(mask.all()) else mask, position_ids=positions,
+                   past_key_values=cache, use_cache=True, **last_logits_only(model)).logits
+    if _croppable(cache):
+        cache = _reserved_cache(model, [(layer.keys, layer.values) for layer in cache.layers], room)
+    return cache, mask, positions[:, -1], _last_token(logits)
+
+
+def prefill_mode(model: Any, prefill: str) -> str:
+    """``rows`` or ``batch`` for ``prefill`` (``auto``: rows on a CPU, where a batch's padding
+    costs more than batching saves, and on models whose cache cannot be restacked; batch elsewhere)."""
+    if prefill not in ("auto", "rows", "batch"):
+        raise ValueError(f"prefill must be auto, rows or batch, not {prefill!r}")
+    if not _croppable(_new_cache(model)):
+        return "batch"
+    if prefill == "auto":
+        return "rows" if next(model.parameters()).device.type == "cpu" else "batch"
+    return prefill
+
+
+@torch.no_grad()
+def greedy(
+    model: Any,
+    batch: Sequence[Sequence[int]],
+    *,
+    max_new_tokens: int,
+    pad_id: int,
+    prefix: Prefix | None = None,
+    row_state: RowState | None = None,
+    prefill: str = "auto",
+) -> list[list[int]]:
+    """Greedy continuations of a batch of prompt ids: the new ids per row, ending with the
+    end-of-sequence id when one was produced. Rows leave the batch as they finish.
+
+    The prompts are run one at a time (``prefill="rows"``: what a batch of one computes, the
+    caches then stacked left-padded) or together, left-padded (``"batch"``); ``"auto"`` picks rows
+    on a CPU and batch on other devices (``prefill_mode``). Decoding runs the remaining rows together.
+    With ``prefix``, every prompt must start with it; only the rest of each prompt is run, on top
+    of the prefix's cache (padding sits between the prefix and the rest, masked out).
+    """
+    if any(len(seq) == 0 for seq in batch):
+        raise ValueError("empty prompt")
+    if prefix is not None and not all(prefix.starts(seq) for seq in batch):
+        raise ValueError("a prompt does not start with the shared prefix")
+    device = next(model.parameters()).device
+    eos = eos_ids(model)
+    extra = last_logits_only(model)
+    if prefill_mode(model, prefill) == "rows":
+        cache, mask, last, tokens = _prefill_rows(model, batch, prefix, max_new_tokens, row_state)
+    else:
+        cache, mask, last, tokens = _prefill_batch(model, batch, prefix, max_new_tokens, pad_id)
+    reserved = all(isinstance(layer, ReservedLayer) for layer in cache.layers)
     out: list[list[int]] = [[] for _ in batch]
-    live = list(range(n))  # the original row of each row still in the batch
-    step_ids, step_positions = ids, positions
-    for _ in range(max_new_tokens):
-        logits = model(input_ids=step_ids, attention_mask=None if bool(mask.all()) else mask,
-                       position_ids=step_positions, past_key_values=cache, use_cache=True, **extra).logits
-        tokens = logits[:, -1].to(dtype=torch.float32).argmax(dim=-1)
+    live = list(range(len(batch)))  # the original row of each row still in the batch
+    while True:
         keep = []
         for i, (row, token) in enumerate(zip(live, tokens.tolist())):
             out[row].append(token)
@@ -203,17 +337,19 @@ def greedy(
             cache.batch_select_indices(rows)
             mask, tokens, last = mask[rows], tokens[rows], last[rows]
             live = [live[i] for i in keep]
-            if on_select is not None:
-                on_select(rows)
+            if row_state is not None:
+                row_state.select(rows)
             # columns no remaining row attends to (the padding of rows that left) are dropped
             first = int(mask.any(dim=0).long().argmax())
-            if first > 0 and croppable:
+            if first > 0 and reserved:
                 for layer in cache.layers:
-                    layer.keys, layer.values = layer.keys[:, :, first:], layer.values[:, :, first:]
+                    layer.drop_front(first)
                 mask = mask[:, first:]
         mask = torch.cat([mask, mask.new_ones(len(live), 1)], dim=1)
         last = last + 1
-        step_ids, step_positions = tokens[:, None], last[:, None]
+        logits = model(input_ids=tokens[:, None], attention_mask=None if bool(mask.all()) else mask,
+                       position_ids=last[:, None], past_key_values=cache, use_cache=True, **extra).logits
+        tokens = _last_token(logits)
     return out
 
 
@@ -256,20 +392,20 @@ def generate(
     temperature: float | None = None,
     top_k: int | None = None,
     prefix: Prefix | None = None,
-    on_select: RowSelect | None = None,
+    row_state: RowState | None = None,
 ) -> list[str]:
     """Generate continuations for a batch of prompt ids; returns the decoded new text per row.
 
     Greedy unless ``do_sample``; special tokens are dropped from the decoded text. Greedy
     decoding of several rows (or on a shared ``prefix``) with a plain generation config goes
-    through ``greedy`` (rows leave the batch as they finish; ``prefix`` and ``on_select`` apply);
+    through ``greedy`` (rows leave the batch as they finish; ``prefix`` and ``row_state`` apply);
     anything else through ``generate_hf``, for which ``prefix`` is ignored (it would only have
     saved time) and no row ever leaves. One row without a prefix always takes ``generate_hf``:
     the reference's path, so batch 1 without prefix reuse runs exactly the code it always ran.
     """
     if not do_sample and plain_greedy(model) and (len(batch) > 1 or prefix is not None):
         rows = greedy(model, batch, max_new_tokens=max_new_tokens, pad_id=tokenizer.pad_token_id,
-                      prefix=prefix, on_select=on_select)
+                      prefix=prefix, row_state=row_state)
     else:
         rows = generate_hf(model, tokenizer, batch, max_new_tokens=max_new_tokens, do_sample=do_sample,
                            temperature=temperature, top_k=top_k)

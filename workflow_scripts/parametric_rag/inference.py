@@ -64,7 +64,7 @@ def predict(
             if injector is not None:
                 injector.set(deltas(chunk))
             texts = generate(model, tokenizer, ids, max_new_tokens=max_new_tokens, prefix=prefix,
-                             on_select=injector.select if injector is not None else None)
+                             row_state=injector)
             if injector is not None:
                 injector.clear()
             for r, row_ids, text in zip(chunk, ids, texts):

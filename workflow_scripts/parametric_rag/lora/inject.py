@@ -6,8 +6,9 @@ Qwen2, ...), with stock transformers: no copied modeling files.
 
 from __future__ import annotations
 
+import contextlib
 import re
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import torch
 
@@ -74,9 +75,19 @@ class DeltaInjector:
 
     def select(self, rows: torch.Tensor | Sequence[int]) -> None:
         """Keep the deltas of batch rows ``rows`` only, in that order: the rows still being decoded
-        when others have finished (``generation.greedy``'s ``on_select``)."""
+        when others have finished (``generation.RowState``)."""
         self.active = {key: (a[_index(rows, a.device)], b[_index(rows, b.device)])
                        for key, (a, b) in self.active.items()}
+
+    @contextlib.contextmanager
+    def only(self, row: int) -> Iterator[None]:
+        """Row ``row``'s delta alone while that row's prompt is run by itself; all rows after."""
+        kept = self.active
+        self.select([row])
+        try:
+            yield
+        finally:
+            self.active = kept
 
     def clear(self) -> None:
         """Drop all deltas (hooks stay, doing nothing)."""

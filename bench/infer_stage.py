@@ -1,0 +1,90 @@
+"""The whole inference stage of a finished run, batch 1 without prefix reuse (the schema's
+default, the reference's way) against the run's own ``inference`` settings, side by side.
+
+Every round runs each side once, in turn: ``snakemake --forcerun infer --until infer`` on the
+run's config with only ``inference`` changed (each side's settings give their own result paths, so
+both sides' predictions stay on disk). Prints each side's wall seconds per round, the minimum and
+median, the ratio of the medians, and how many generations are identical between the sides (the
+last round's files).
+
+    python bench/infer_stage.py /path/to/workflow --rounds 3 --cores 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+BASELINE = {"batch_size": 1, "reuse_prefix": False}
+
+
+def side_config(root: Path, inference: dict, name: str) -> Path:
+    """The run's config.yaml with ``inference`` replaced, written beside it."""
+    config = yaml.safe_load((root / "config.yaml").read_text())
+    config["inference"] = {**config.get("inference", {}), **inference}
+    path = root / f".bench-infer-{name}.yaml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    return path
+
+
+def run_side(root: Path, config: Path, cores: int, snakemake: str) -> tuple[float, list[Path]]:
+    """Wall seconds of one forced inference stage, and the predictions files it wrote."""
+    start = time.time()
+    proc = subprocess.run([snakemake, "--cores", str(cores), "--configfile", str(config), "--forcerun", "infer",
+                           "--until", "infer", "--quiet", "rules"], cwd=root, capture_output=True, text=True)
+    seconds = time.time() - start
+    if proc.returncode != 0:
+        sys.exit(f"snakemake failed ({config.name}):\n{proc.stderr[-3000:]}")
+    written = [p for p in (root / "results" / "predictions").rglob("predictions.jsonl") if p.stat().st_mtime >= start]
+    return seconds, written
+
+
+def generations(files: list[Path], root: Path) -> dict[tuple, str]:
+    """``{(model, dataset, variant, method, qid): generation}`` over predictions files."""
+    out = {}
+    for path in files:
+        model, dataset, variant, method = path.relative_to(root / "results" / "predictions").parts[:4]
+        for line in path.read_text().splitlines():
+            record = json.loads(line)
+            out[(model, dataset, variant, method, record["qid"])] = record["generation"]
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("root", type=Path, help="the workflow folder of a finished run (its config.yaml)")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--cores", type=int, default=2)
+    parser.add_argument("--snakemake", default=str(Path(sys.executable).with_name("snakemake")))
+    args = parser.parse_args()
+    root = args.root.resolve()
+    ours = yaml.safe_load((root / "config.yaml").read_text()).get("inference", {})
+    sides = {"batch 1, no prefix reuse": side_config(root, BASELINE, "baseline"),
+             f"run's inference {json.dumps(ours, sort_keys=True)}": side_config(root, ours, "run")}
+    times: dict[str, list[float]] = {name: [] for name in sides}
+    files: dict[str, list[Path]] = {}
+    for r in range(args.rounds):
+        for name, config in sides.items():
+            seconds, files[name] = run_side(root, config, args.cores, args.snakemake)
+            times[name].append(seconds)
+            print(f"round {r + 1} {name}: {seconds:.1f} s ({len(files[name])} infer jobs)", flush=True)
+    names = list(sides)
+    for name in names:
+        print(f"{name:60} min {min(times[name]):7.1f} s  median {statistics.median(times[name]):7.1f} s  "
+              f"rounds {' '.join(f'{t:.1f}' for t in times[name])}")
+    ratio = statistics.median(times[names[0]]) / statistics.median(times[names[1]])
+    ratio_min = min(times[names[0]]) / min(times[names[1]])
+    a, b = (generations(files[n], root) for n in names)
+    same = sum(a[k] == b.get(k) for k in a)
+    print(f"ratio of medians {ratio:.2f}x, of minima {ratio_min:.2f}x; generations identical: {same} of {len(a)}")
+
+
+if __name__ == "__main__":
+    main()
