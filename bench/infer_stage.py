@@ -17,6 +17,7 @@ import json
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -25,11 +26,11 @@ import yaml
 BASELINE = {"batch_size": 1, "reuse_prefix": False}
 
 
-def side_config(root: Path, inference: dict, name: str) -> Path:
-    """The run's config.yaml with ``inference`` replaced, written beside it."""
+def side_config(root: Path, inference: dict, name: str, folder: Path) -> Path:
+    """The run's config.yaml with ``inference`` replaced, written to ``folder``."""
     config = yaml.safe_load((root / "config.yaml").read_text())
     config["inference"] = {**config.get("inference", {}), **inference}
-    path = root / f".bench-infer-{name}.yaml"
+    path = folder / f"{name}.yaml"
     path.write_text(yaml.safe_dump(config, sort_keys=False))
     return path
 
@@ -66,8 +67,9 @@ def main() -> None:
     args = parser.parse_args()
     root = args.root.resolve()
     ours = yaml.safe_load((root / "config.yaml").read_text()).get("inference", {})
-    sides = {"batch 1, no prefix reuse": side_config(root, BASELINE, "baseline"),
-             f"run's inference {json.dumps(ours, sort_keys=True)}": side_config(root, ours, "run")}
+    folder = Path(tempfile.mkdtemp(prefix="infer-stage-"))
+    sides = {"batch 1, no prefix reuse": side_config(root, BASELINE, "baseline", folder),
+             f"run's inference {json.dumps(ours, sort_keys=True)}": side_config(root, ours, "run", folder)}
     times: dict[str, list[float]] = {name: [] for name in sides}
     files: dict[str, list[Path]] = {}
     for r in range(args.rounds):
