@@ -147,6 +147,15 @@ def test_finished_rows_leave_the_batch(model, tok, prefill):
     assert all(width == 1 for _, width in decoding)
 
 
+def test_reserved_layer_refuses_what_greedy_does_not_use(model, tok):
+    layer = ReservedLayer.copied(torch.zeros(1, 2, 3, 4), torch.zeros(1, 2, 3, 4), 2)
+    for call in (lambda: layer.crop(-1), lambda: layer.batch_repeat_interleave(2), layer.reset):
+        with pytest.raises(NotImplementedError):
+            call()
+    with pytest.raises(ValueError, match="max_new_tokens"):
+        greedy(model, direct_prompts(tok)[:2], max_new_tokens=0, pad_id=tok.pad_token_id)
+
+
 def test_prefill_auto_runs_prompts_alone_on_cpu(model):
     assert prefill_mode(model, "auto") == "rows"
     assert prefill_mode(model, "batch") == "batch"
@@ -166,7 +175,7 @@ def test_reserved_cache_gives_the_dynamic_cache_logits(model, tok):
         with torch.no_grad():
             out = [model(input_ids=ids, attention_mask=mask, position_ids=positions, past_key_values=cache).logits]
             if kind == "reserved":
-                cache.layers = [ReservedLayer(layer.keys, layer.values, 4) for layer in cache.layers]
+                cache.layers = [ReservedLayer.copied(layer.keys, layer.values, 4) for layer in cache.layers]
             m, last, token = mask, positions[:, -1], out[0][:, -1].argmax(-1)
             for step in range(6):  # two steps past the reserved room: the layer grows
                 if step == 2:  # row 0 (the shortest prompt's padding goes with it) leaves

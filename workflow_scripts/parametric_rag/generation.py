@@ -164,18 +164,27 @@ class ReservedLayer(DynamicLayer):
 
     ``DynamicLayer`` concatenates every new token onto the whole cache (a copy of it per step and
     layer); this one writes the token into reserved space and hands attention a view of the filled
-    part: the same values and shapes, so the same results (tested), without the copies.
+    part: the same values and shapes, so the same results (tested), without the copies. Made for
+    ``greedy``: the cache operations it does not use (crop, reorder, repeat, reset, offload) raise.
     """
 
-    def __init__(self, keys: torch.Tensor, values: torch.Tensor, room: int) -> None:
+    is_croppable = False
+
+    def __init__(self, keys: torch.Tensor, values: torch.Tensor, filled: int) -> None:
+        """``keys`` and ``values``: buffers (batch, heads, positions + room, head dim) whose first
+        ``filled`` positions hold the cache."""
         super().__init__()
-        b, h, n, d = keys.shape
         self.dtype, self.device, self.is_initialized = keys.dtype, keys.device, True
-        self._keys = keys.new_empty(b, h, n + room, d)
-        self._values = values.new_empty(b, h, n + room, d)
-        self._keys[:, :, :n], self._values[:, :, :n] = keys, values
-        self._filled = n
+        self._keys, self._values, self._filled = keys, values, filled
         self._expose()
+
+    @classmethod
+    def copied(cls, keys: torch.Tensor, values: torch.Tensor, room: int) -> "ReservedLayer":
+        """A layer holding a copy of ``keys`` and ``values`` with ``room`` positions to spare."""
+        b, h, n, d = keys.shape
+        k, v = keys.new_empty(b, h, n + room, d), values.new_empty(b, h, n + room, d)
+        k[:, :, :n], v[:, :, :n] = keys, values
+        return cls(k, v, n)
 
     def _expose(self) -> None:
         self.keys, self.values = self._keys[:, :, :self._filled], self._values[:, :, :self._filled]
@@ -202,10 +211,15 @@ class ReservedLayer(DynamicLayer):
         self._filled -= columns
         self._expose()
 
+    def _unsupported(self, *args: Any, **kwargs: Any) -> None:
+        raise NotImplementedError(f"{type(self).__name__} supports what generation.greedy does only")
 
-def _reserved_cache(model: Any, layers: Sequence[tuple[torch.Tensor, torch.Tensor]], room: int) -> Any:
+    crop = batch_repeat_interleave = reorder_cache = reset = offload = prefetch = _unsupported
+
+
+def _reserved_cache(model: Any, layers: Sequence[ReservedLayer]) -> Any:
     cache = _new_cache(model)
-    cache.layers = [ReservedLayer(k, v, room) for k, v in layers]
+    cache.layers = list(layers)
     return cache
 
 
@@ -239,20 +253,22 @@ def _prefill_rows(model: Any, batch: Sequence[Sequence[int]], prefix: "Prefix | 
     layers = []
     for j, (k0, v0) in enumerate(per_row[0]):
         h, d = k0.shape[1], k0.shape[-1]
-        keys = k0.new_zeros(n, h, p + width, d)
-        values = v0.new_zeros(n, h, p + width, d)
+        keys = k0.new_zeros(n, h, p + width + room, d)  # built in place, with the room for new tokens
+        values = v0.new_zeros(n, h, p + width + room, d)
         for i, rest in enumerate(rests):
             k, v = per_row[i][j]
             start = p + width - len(rest)
             if p:
                 keys[i, :, :p], values[i, :, :p] = k[0, :, :p], v[0, :, :p]
-            keys[i, :, start:], values[i, :, start:] = k[0, :, p:], v[0, :, p:]
-        layers.append((keys, values))
+            keys[i, :, start:p + width], values[i, :, start:p + width] = k[0, :, p:], v[0, :, p:]
+        for i in range(n):  # each row's own cache is no longer needed
+            per_row[i][j] = None
+        layers.append(ReservedLayer(keys, values, p + width))
     for i, rest in enumerate(rests):
         mask[i, :p] = 1
         mask[i, p + width - len(rest):] = 1
     last = torch.tensor([p + len(r) - 1 for r in rests], dtype=torch.long, device=device)
-    return _reserved_cache(model, layers, room), mask, last, torch.cat(tokens)
+    return _reserved_cache(model, layers), mask, last, torch.cat(tokens)
 
 
 def _prefill_batch(model: Any, batch: Sequence[Sequence[int]], prefix: "Prefix | None", room: int,
@@ -274,7 +290,7 @@ def _prefill_batch(model: Any, batch: Sequence[Sequence[int]], prefix: "Prefix |
     logits = model(input_ids=ids, attention_mask=None if bool(mask.all()) else mask, position_ids=positions,
                    past_key_values=cache, use_cache=True, **last_logits_only(model)).logits
     if _croppable(cache):
-        cache = _reserved_cache(model, [(layer.keys, layer.values) for layer in cache.layers], room)
+        cache = _reserved_cache(model, [ReservedLayer.copied(layer.keys, layer.values, room) for layer in cache.layers])
     return cache, mask, positions[:, -1], _last_token(logits)
 
 
@@ -312,6 +328,8 @@ def greedy(
     """
     if any(len(seq) == 0 for seq in batch):
         raise ValueError("empty prompt")
+    if max_new_tokens < 1:
+        raise ValueError(f"max_new_tokens must be at least 1, not {max_new_tokens}")
     if prefix is not None and not all(prefix.starts(seq) for seq in batch):
         raise ValueError("a prompt does not start with the shared prefix")
     device = next(model.parameters()).device
