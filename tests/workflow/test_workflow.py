@@ -184,10 +184,20 @@ def test_kill_and_resume(tiny_workflow, tmp_path):
     proc = subprocess.Popen([*SNAKEMAKE, "--cores", "1", "--configfile", "tiny2.yaml"], cwd=root,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     deadline = time.time() + 600
-    lora = root / "results/lora/tiny"
-    while time.time() < deadline and not list(lora.rglob("*lr0.0002*/shard-*/manifest.json")):
+    lora, logs = root / "results/lora/tiny", root / "logs/encode/tiny"
+
+    def mid_encode() -> bool:
+        """One encode job is done and the next one is running (its log has started): a signal
+        now lands while Snakemake waits on a job, not while it finishes one (where it was once
+        lost and the run went on to the end)."""
+        done = len(list(lora.rglob("*lr0.0002*/shard-*/manifest.json")))
+        started = sum(log.stat().st_size > 0 for log in logs.glob("*/*/*lr0.0002*/shard-*.log"))
+        return done >= 1 and started > done
+
+    while time.time() < deadline and not mid_encode():
+        assert proc.poll() is None, "the run ended before it was interrupted"
         time.sleep(0.1)
-    proc.send_signal(signal.SIGINT)  # one of the 4 encode jobs (run one at a time) is done
+    proc.send_signal(signal.SIGINT)  # one of the 4 encode jobs (run one at a time) is done, the next running
     proc.wait(timeout=300)
     manifests = list((root / "results/lora/tiny").rglob("*lr0.0002*/shard-*/manifest.json"))
     assert len(manifests) < 4, "the run was interrupted before finishing its encode jobs"
