@@ -181,8 +181,11 @@ def test_kill_and_resume(tiny_workflow, tmp_path):
     """SIGINT during encoding, then a plain re-run finishes and redoes only unfinished jobs."""
     root = tiny_workflow
     write_config(root / "tiny2.yaml", root / "tiny.yaml", lora={"lr": 0.0002})
+    # Ctrl-C as a terminal delivers it: a test run started in the background (``cmd &``) ignores
+    # SIGINT, and its children inherit that (Python then installs no KeyboardInterrupt handler).
     proc = subprocess.Popen([*SNAKEMAKE, "--cores", "1", "--configfile", "tiny2.yaml"], cwd=root,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + 600
     lora, logs = root / "results/lora/tiny", root / "logs/encode/tiny"
 
