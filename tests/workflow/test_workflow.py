@@ -190,9 +190,8 @@ def test_kill_and_resume(tiny_workflow, tmp_path):
     lora, logs = root / "results/lora/tiny", root / "logs/encode/tiny"
 
     def mid_encode() -> bool:
-        """One encode job is done and the next one is running (its log has started): a signal
-        now lands while Snakemake waits on a job, not while it finishes one (where it was once
-        lost and the run went on to the end)."""
+        """One encode job is done and the next one is running (its log has started), so the
+        interrupt falls mid-job."""
         done = len(list(lora.rglob("*lr0.0002*/shard-*/manifest.json")))
         started = sum(log.stat().st_size > 0 for log in logs.glob("*/*/*lr0.0002*/shard-*.log"))
         return done >= 1 and started > done
