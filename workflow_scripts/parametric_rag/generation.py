@@ -223,6 +223,11 @@ def _reserved_cache(model: Any, layers: Sequence[ReservedLayer]) -> Any:
     return cache
 
 
+def _needed(mask: torch.Tensor) -> torch.Tensor | None:
+    """The attention mask to pass: none when nothing is padded (as ``generate`` runs one row)."""
+    return None if bool(mask.all()) else mask
+
+
 def _last_token(logits: torch.Tensor) -> torch.Tensor:
     """The greedy token of each row from its last position's logits (argmax in float32)."""
     return logits[:, -1].to(dtype=torch.float32).argmax(dim=-1)
@@ -249,24 +254,24 @@ def _prefill_rows(model: Any, batch: Sequence[Sequence[int]], prefix: "Prefix | 
         tokens.append(_last_token(logits))
         per_row.append([(layer.keys, layer.values) for layer in cache.layers])
     n = len(batch)
+    starts = [p + width - len(rest) for rest in rests]  # where each row's rest begins, left-padded
     mask = torch.zeros(n, p + width, dtype=torch.long, device=device)
+    for i, start in enumerate(starts):
+        mask[i, :p] = 1
+        mask[i, start:] = 1
     layers = []
     for j, (k0, v0) in enumerate(per_row[0]):
         h, d = k0.shape[1], k0.shape[-1]
         keys = k0.new_zeros(n, h, p + width + room, d)  # built in place, with the room for new tokens
         values = v0.new_zeros(n, h, p + width + room, d)
-        for i, rest in enumerate(rests):
+        for i, start in enumerate(starts):
             k, v = per_row[i][j]
-            start = p + width - len(rest)
             if p:
                 keys[i, :, :p], values[i, :, :p] = k[0, :, :p], v[0, :, :p]
             keys[i, :, start:p + width], values[i, :, start:p + width] = k[0, :, p:], v[0, :, p:]
         for i in range(n):  # each row's own cache is no longer needed
             per_row[i][j] = None
         layers.append(ReservedLayer(keys, values, p + width))
-    for i, rest in enumerate(rests):
-        mask[i, :p] = 1
-        mask[i, p + width - len(rest):] = 1
     last = torch.tensor([p + len(r) - 1 for r in rests], dtype=torch.long, device=device)
     return _reserved_cache(model, layers), mask, last, torch.cat(tokens)
 
@@ -287,7 +292,7 @@ def _prefill_batch(model: Any, batch: Sequence[Sequence[int]], prefix: "Prefix |
         ids, mask = left_pad(batch, pad_id, device)
         positions = (mask.cumsum(-1) - 1).masked_fill(mask == 0, 0)
         cache = _new_cache(model)
-    logits = model(input_ids=ids, attention_mask=None if bool(mask.all()) else mask, position_ids=positions,
+    logits = model(input_ids=ids, attention_mask=_needed(mask), position_ids=positions,
                    past_key_values=cache, use_cache=True, **last_logits_only(model)).logits
     if _croppable(cache):
         cache = _reserved_cache(model, [ReservedLayer.copied(layer.keys, layer.values, room) for layer in cache.layers])
@@ -365,7 +370,7 @@ def greedy(
                 mask = mask[:, first:]
         mask = torch.cat([mask, mask.new_ones(len(live), 1)], dim=1)
         last = last + 1
-        logits = model(input_ids=tokens[:, None], attention_mask=None if bool(mask.all()) else mask,
+        logits = model(input_ids=tokens[:, None], attention_mask=_needed(mask),
                        position_ids=last[:, None], past_key_values=cache, use_cache=True, **extra).logits
         tokens = _last_token(logits)
     return out
