@@ -10,6 +10,7 @@ rule augment:
     params:
         job=job_json("augment"),
     threads: THREADS
+    priority: translator_chain_first
     resources:
         gpu=uses_gpu("augment"),
         runtime=lambda wc: 720 if uses_gpu("augment")(wc) else 30,

@@ -27,6 +27,7 @@ rule encode:
     params:
         job=job_json("encode"),
     threads: THREADS
+    priority: translator_chain_first
     resources:
         gpu=uses_gpu("encode"),
     log:

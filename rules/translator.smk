@@ -14,6 +14,7 @@ rule train_translator:
     params:
         job=job_json("train_translator"),
     threads: THREADS
+    priority: 1  # gates every DyPRAG job (see translator_chain_first)
     resources:
         gpu=uses_gpu("train_translator"),
     log:
