@@ -68,10 +68,10 @@ def job_setting(step, key):
 
 
 def translator_chain_first(wc):
-    """Priority function: 1 for augmenting and encoding a translator-training split, whose adapters
-    gate the translator and every DyPRAG job after it, so that this chain starts first when jobs
-    wait for cores (Snakemake does not pass a job's priority on to the jobs it needs); 0 for the
-    rest. Only the order of jobs changes, never what they compute."""
+    """Priority function: 1 for every step of a translator-training split (questions, retrieval,
+    augmentation, encoding), whose adapters gate the translator and every DyPRAG job after it, so
+    that this chain starts first when jobs wait for cores (Snakemake does not pass a job's priority
+    on to the jobs it needs); 0 for the rest. Only the order of jobs changes, never what they compute."""
     return 1 if wc.split == "translator" else 0
 
 

@@ -72,6 +72,7 @@ rule questions:
         record=record_path(PATHS["questions"]),
     params:
         job=job_json("questions"),
+    priority: translator_chain_first
     log:
         "logs/questions/{dataset}/{split}/{qtag}.log",
     conda:

@@ -9,6 +9,7 @@ rule retrieve:
         record=record_path(PATHS["retrieval"]),
     params:
         job=job_json("retrieve"),
+    priority: translator_chain_first
     log:
         "logs/retrieve/{dataset}/{split}/{rtag}.log",
     conda:

@@ -67,8 +67,9 @@ def test_dry_run_reference_experiment(workflow_copy):
 
 
 def test_translator_chain_has_priority(workflow_copy):
-    """The translator split's augment and encode jobs and the translator's training are scheduled
-    first when jobs wait for cores (they gate every DyPRAG job); every other job keeps priority 0."""
+    """Every job of the translator split (questions, retrieval, augment, encode) and the translator's
+    training are scheduled first when jobs wait for cores (they gate every DyPRAG job); every
+    other job keeps priority 0."""
     out = snakemake(workflow_copy, "-n", "--cores", "2").stdout
     jobs = []  # (rule, wildcards line, priority) per job block of the dry-run
     for block in re.split(r"^(?=(?:local)?rule \w+:$)", out, flags=re.M)[1:]:
@@ -78,8 +79,9 @@ def test_translator_chain_has_priority(workflow_copy):
         jobs.append((rule, wildcards.group(1) if wildcards else "", int(priority.group(1)) if priority else 0))
     first = {(r, w) for r, w, p in jobs if p == 1}
     expected = {(r, w) for r, w, _ in jobs
-                if (r in ("augment", "encode") and "split=translator" in w) or r == "train_translator"}
-    assert first == expected and {r for r, _ in expected} == {"augment", "encode", "train_translator"}
+                if "split=translator" in w or r == "train_translator"}
+    assert first == expected
+    assert {r for r, _ in expected} == {"questions", "retrieve", "augment", "encode", "train_translator"}
     assert all(p in (0, 1) for _, _, p in jobs)
 
 
