@@ -33,6 +33,7 @@ rule import_augmented:
         record=record_path(PATHS["imported"]),
     params:
         job=job_json("import_augmented"),
+    priority: translator_chain_first
     log:
         "logs/import_augmented/{model}/{dataset}/{split}/{atag}.log",
     conda:
