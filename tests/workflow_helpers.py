@@ -67,7 +67,8 @@ def tiny_config(root: Path, model: Path) -> Path:
     popqa = {"sample": 3, "translator_range": [3, 5], "questions_per_shard": 2}
     return write_config(root / "tiny.yaml", root / "config.yaml",
                         models={"tiny": {"path": str(model)}}, run={"models": ["tiny"]},
-                        datasets={"fictional-popqa": popqa, "fictional-2wiki": {"sample": 1, "max_new_tokens": 8}},
+                        datasets={"fictional-popqa": popqa,
+                                  "fictional-2wiki": {"sample": 1, "max_new_tokens": 8, "questions_per_shard": 4}},
                         fictional_world={"n_single": 20, "n_multi_per_type": 4})
 
 

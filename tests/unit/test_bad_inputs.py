@@ -449,7 +449,8 @@ CASES = [
     case(wildcards("dataset=fictional-popqa", "split=test"), "wildcard split = 'test'",
          "allowed: ['eval', 'translator']", id="wildcard-unknown-split"),
     case(wildcards("model=smollm2-135m", "dataset=fictional-popqa", "split=eval", "shard=007", command="augment"),
-         "wildcard shard = '007'", "has the shards ['000']", id="wildcard-shard-out-of-range"),
+         "wildcard shard = '007'", "has the shards ['000', '001', '002', '003']",
+         id="wildcard-shard-out-of-range"),
     case(wildcards("dataset=fictional-popqa", command="questions"), "the questions job needs the wildcards ['split']",
          id="wildcard-missing"),
     # ---- downloads and retrieval backends ----

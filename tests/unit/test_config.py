@@ -79,9 +79,13 @@ def test_derived_settings():
     assert dataset_settings(c, "fictional-popqa", "other")["epochs"] == 1
     point = Point(c)
     assert point.stage("lora", model="smollm2-135m", dataset="fictional-2wiki", split="eval").prefix == "r2_a32_lr0.0003_ep1"
-    assert point.n_shards("fictional-popqa", "eval") == 1 and point.n_shards("fictional-popqa", "translator") == 1
+    # config.yaml: 4 questions per shard (16 eval, 12 translator questions); 2Wiki 1 (4 eval questions)
+    assert point.n_shards("fictional-popqa", "eval") == 4 and point.n_shards("fictional-popqa", "translator") == 3
+    assert point.n_shards("fictional-2wiki", "eval") == 4
     c["datasets"]["fictional-popqa"]["questions_per_shard"] = 5
-    assert Point(c).n_shards("fictional-popqa", "eval") == 4
+    assert Point(c).n_shards("fictional-popqa", "eval") == 4  # 16 / 5, rounded up
+    c["datasets"]["fictional-popqa"]["questions_per_shard"] = 25
+    assert Point(c).n_shards("fictional-popqa", "eval") == 1
     assert Point(c).stage("translator", model="smollm2-135m").prefix == "p32_r2_lr1e-05_s1_ep1"
     c["translator"]["checkpoints"] = {"smollm2-135m": "released.pt"}
     assert Point(c).stage("translator", model="smollm2-135m").prefix == "imported"
