@@ -206,34 +206,33 @@ def test_kill_and_resume(tiny_workflow, tmp_path):
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + 600
-    lora, logs = root / "results/lora/tiny", root / "logs/encode/tiny"
+    lora = root / "results/lora/tiny"
 
     def mid_encode() -> bool:
         """One encode job is done and the next one is running (its log has started), so the
         interrupt falls mid-job."""
         done = len(list(lora.rglob("*lr0.0002*/shard-*/manifest.json")))
-        started = sum(log.stat().st_size > 0 for log in logs.glob("*/*/*lr0.0002*/shard-*.log"))
-        return done >= 1 and started > done
+        return done >= 1 and _started(root, "logs/encode/tiny/*/*/*lr0.0002*/shard-*.log") > done
 
     while time.time() < deadline and not mid_encode():
         assert proc.poll() is None, "the run ended before it was interrupted"
         time.sleep(0.1)
     proc.send_signal(signal.SIGINT)  # one of the 4 encode jobs (run one at a time) is done, the next running
     proc.wait(timeout=300)
-    manifests = list((root / "results/lora/tiny").rglob("*lr0.0002*/shard-*/manifest.json"))
+    manifests = list(lora.rglob("*lr0.0002*/shard-*/manifest.json"))
     assert len(manifests) < 4, "the run was interrupted before finishing its encode jobs"
     rerun = snakemake(root, "--cores", "2", "--configfile", "tiny2.yaml")
     assert "encode" in job_counts(rerun.stdout + rerun.stderr)
-    assert len(list((root / "results/lora/tiny").rglob("*lr0.0002*/shard-*/manifest.json"))) == 4
+    assert len(list(lora.rglob("*lr0.0002*/shard-*/manifest.json"))) == 4
     assert "Nothing to be done" in snakemake(root, "-n", "--configfile", "tiny2.yaml").stdout
 
 
 README_RUN = [str(Path(sys.executable).parent / "snakemake"), "--cores", "2"]  # README's command, in a venv
 
 
-def _started(root: Path, log_glob: str) -> bool:
-    """A job whose log matches ``log_glob`` has started writing (so it is mid-run)."""
-    return any(p.stat().st_size > 0 for p in root.glob(log_glob))
+def _started(root: Path, log_glob: str) -> int:
+    """How many jobs whose logs match ``log_glob`` have started writing them (so are running or done)."""
+    return sum(p.stat().st_size > 0 for p in root.glob(log_glob))
 
 
 def _run_and_kill(root: Path, log_glob: str, timeout: int = 900) -> str:
