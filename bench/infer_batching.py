@@ -12,7 +12,8 @@ ratio to the first side's, and the fraction of answers identical to the first si
 "per-row" sides are the pipeline's loop (``generation.greedy``): finished rows leave the batch,
 and each prompt is run alone before the rows are decoded together (its CPU default);
 ``--batched-prompts`` adds the same loop with the batch's prompts run together, left-padded (its
-default on a GPU).
+default on a GPU). ``--lookup K`` adds the loop with prompt lookup decoding (K draft tokens per
+step) at batch 1 and at batch B, with the shared prefix where the method has no parameters.
 
 ``prag_combine`` gets random rank-6 deltas per question (3 passages x rank 2, small B), which
 cost what trained adapters cost; its answers are not meaningful, only the agreement between sides.
@@ -79,13 +80,14 @@ def random_deltas(model: Any, n: int, seed: int) -> list[dict]:
              for key, m in projection_modules(model).items()} for _ in range(n)]
 
 
-Side = tuple[str, str, int, bool]  # label, engine ("hf", "loop": prompts run alone, "loop-batch": together), batch, prefix
+Side = tuple[str, str, int, bool, int]  # label, engine ("hf", "loop": prompts run alone, "loop-batch": together),
+#                                        batch, prefix, prompt lookup tokens
 
 
 def run(model: Any, tok: Any, prompts: list[list[int]], side: Side, max_new_tokens: int,
         deltas: list[dict] | None) -> tuple[list[str], float]:
     """One side over every prompt: the answers and the seconds (prefix computation included)."""
-    _, engine, batch, reuse = side
+    _, engine, batch, reuse, lookup = side
     texts: list[str] = []
     injector = DeltaInjector(model) if deltas is not None else None
     start = time.perf_counter()
@@ -100,7 +102,7 @@ def run(model: Any, tok: Any, prompts: list[list[int]], side: Side, max_new_toke
                 texts += [tok.decode(r, skip_special_tokens=True) for r in rows]
             else:
                 rows = greedy(model, chunk, max_new_tokens=max_new_tokens, pad_id=tok.pad_token_id, prefix=prefix,
-                              row_state=injector, prefill="rows" if engine == "loop" else "batch")
+                              row_state=injector, prefill="rows" if engine == "loop" else "batch", lookup=lookup)
                 texts += [tok.decode(r, skip_special_tokens=True) for r in rows]
     finally:
         if injector is not None:
@@ -121,6 +123,7 @@ def main() -> None:
                         help="skip the per-row loop at batch 1 (the same computation as generate at batch 1)")
     parser.add_argument("--batched-prompts", action="store_true",
                         help="also run the batch's prompts together, left-padded (prefill='batch', the GPU's way)")
+    parser.add_argument("--lookup", type=int, nargs="*", default=[], help="prompt lookup draft tokens to add sides for")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     model_dir = smollm2_checkpoint()
@@ -128,7 +131,7 @@ def main() -> None:
     b = args.batch
     print(f"model=SmolLM2-135M-Instruct float32 cpu threads={args.threads} questions/dataset={args.questions} "
           f"batch={b} rounds={args.rounds}")
-    print(f"{'dataset':16} {'method':13} {'side':24} {'s min':>7} {'s med':>7} {'q/s med':>8} {'ratio':>6} {'agree':>6}")
+    print(f"{'dataset':16} {'method':13} {'side':32} {'s min':>7} {'s med':>7} {'q/s med':>8} {'ratio':>6} {'agree':>6}")
     for name in args.datasets:
         spec = FORMATS[DATASETS[name][0]]
         records = questions(name, args.questions)
@@ -137,18 +140,22 @@ def main() -> None:
             prompts = [prompt_ids(tok, r["question"], r["passages"] if m.passages_in_prompt else None, None,
                                   spec.fewshot if spec.cot else None) for r in records]
             deltas = random_deltas(model, len(prompts), 0) if m.parameters is not None else None
-            sides: list[Side] = [("generate b1 (default)", "hf", 1, False)]
+            sides: list[Side] = [("generate b1 (default)", "hf", 1, False, 0)]
             if not args.no_hf_batch:
-                sides.append((f"generate b{b}", "hf", b, False))
+                sides.append((f"generate b{b}", "hf", b, False, 0))
             if not args.no_loop_b1:
-                sides.append(("per-row b1", "loop", 1, False))
+                sides.append(("per-row b1", "loop", 1, False, 0))
             if args.batched_prompts:
-                sides.append((f"per-row b{b}, prompts together", "loop-batch", b, False))
-            sides.append((f"per-row b{b}", "loop", b, False))
+                sides.append((f"per-row b{b}, prompts together", "loop-batch", b, False, 0))
+            sides.append((f"per-row b{b}", "loop", b, False, 0))
             if m.parameters is None:
                 if args.batched_prompts:
-                    sides.append((f"per-row b{b} + prefix, together", "loop-batch", b, True))
-                sides += [("per-row b1 + prefix", "loop", 1, True), (f"per-row b{b} + prefix", "loop", b, True)]
+                    sides.append((f"per-row b{b} + prefix, together", "loop-batch", b, True, 0))
+                sides += [("per-row b1 + prefix", "loop", 1, True, 0), (f"per-row b{b} + prefix", "loop", b, True, 0)]
+            reuse = m.parameters is None
+            for k in args.lookup:
+                sides += [(f"per-row b1 + lookup {k}", "loop", 1, False, k),
+                          (f"per-row b{b}{' + prefix' if reuse else ''} + lookup {k}", "loop", b, reuse, k)]
             times: dict[Side, list[float]] = {s: [] for s in sides}
             answers: dict[Side, list[str]] = {}
             for _ in range(args.rounds):
@@ -164,7 +171,7 @@ def main() -> None:
             for side in sides:
                 med = statistics.median(times[side])
                 agree = sum(a == r for a, r in zip(answers[side], answers[ref])) / n
-                print(f"{name:16} {method:13} {side[0]:24} {min(times[side]):7.1f} {med:7.1f} {n / med:8.3f} "
+                print(f"{name:16} {method:13} {side[0]:32} {min(times[side]):7.1f} {med:7.1f} {n / med:8.3f} "
                       f"{n / med / ref_med:5.2f}x {agree:6.3f}")
             print(f"{'':16} {'':13} prompts {statistics.mean(map(len, prompts)):.0f} tokens (shared prefix "
                   f"{len(shared) if shared else 0}), answers ~{statistics.mean(lengths):.1f} tokens "

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import yaml
 
-BASELINE = {"batch_size": 1, "reuse_prefix": False}
+BASELINE = {"batch_size": 1, "reuse_prefix": False, "prompt_lookup": 0}
 
 
 def side_config(root: Path, inference: dict, name: str, folder: Path) -> Path:

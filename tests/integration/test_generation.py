@@ -8,8 +8,9 @@ import pytest
 import torch
 from transformers import DynamicCache
 
-from parametric_rag.generation import (Prefix, ReservedLayer, common_prefix_length, generate, generate_hf, greedy,
-                                       left_pad, prefill_mode)
+from parametric_rag import generation
+from parametric_rag.generation import (Prefix, PromptLookup, ReservedLayer, common_prefix_length, generate,
+                                       generate_hf, greedy, left_pad, prefill_mode)
 from parametric_rag.inference import predict
 from parametric_rag.lora.inject import DeltaInjector, projection_modules
 from parametric_rag.models import load_model, load_tokenizer
@@ -239,6 +240,96 @@ def test_row_parameters_stay_with_their_rows(model, tok, prefill):
         inj.clear()
         plain = [greedy(model, [p], max_new_tokens=NEW, pad_id=tok.pad_token_id)[0] for p in prompts]
     assert plain[1] == one[1] and sum(a != b for a, b in zip(plain, one)) >= 3
+
+
+def test_prompt_lookup_drafts_follow_the_latest_longest_match():
+    lookup = PromptLookup([1, 2, 3, 4, 1, 2])
+    assert lookup.draft(3) == [3, 4, 1]  # (4, 1, 2) never came before; (1, 2) ended at index 1
+    assert lookup.draft(0) == []
+    lookup.extend([3, 9, 2, 3])
+    assert lookup.draft(5) == [9, 2, 3]  # (1, 2, 3) gone; (2, 3) latest earlier at index 6
+    lookup.extend([7])
+    assert lookup.draft(2) == []  # 7 never came before
+    lookup.extend([7])
+    assert lookup.draft(2) == [7]  # what followed the first 7: the sequence's end
+
+
+class OracleDrafts:
+    """Stands in for ``PromptLookup``: drafts from the known greedy answers (``answers``: prompt ->
+    tokens) with one token made wrong at a place that changes with the call and the row (or none),
+    so rows keep different numbers of drafts: whole, in part, none."""
+
+    answers: dict[tuple[int, ...], list[int]] = {}
+
+    def __init__(self, ids) -> None:
+        self.answer, self.n, self.calls = self.answers[tuple(ids)], 0, len(ids)
+
+    def extend(self, ids) -> None:
+        self.n += len(ids)
+
+    def draft(self, k: int) -> list[int]:
+        self.calls += 1
+        d = list(self.answer[self.n:self.n + k])
+        wrong = (3 * self.calls) % (k + 2)
+        if wrong < len(d):
+            d[wrong] += 1
+        return d
+
+
+@pytest.mark.parametrize("size,prefill,kind", [(1, "rows", "direct"), (3, "rows", "direct"), (5, "batch", "direct"),
+                                              (3, "rows", "cot")])
+@pytest.mark.parametrize("drafts", ["lookup", "oracle"])
+def test_prompt_lookup_gives_the_greedy_tokens(model, tok, size, prefill, kind, drafts, monkeypatch):
+    """Drafts checked several at a time give token for token the one-at-a-time greedy rows, with
+    rows of different lengths and per-row parameters (or a shared prefix). Random models copy
+    nothing from their prompts, so the oracle's drafts test keeping them: fewer calls than tokens."""
+    prompts = direct_prompts(tok) if kind == "direct" else cot_prompts(tok)
+    new = 16
+    factors = [random_factors(model, 2, i, scale=0.05) if kind == "direct" else None for i in range(len(prompts))]
+    with DeltaInjector(model) as inj:
+        one = []
+        for p, f in zip(prompts, factors):
+            inj.set([f])
+            one.append(greedy(model, [p], max_new_tokens=new, pad_id=tok.pad_token_id)[0])
+        eos = model.generation_config.eos_token_id
+        model.generation_config.eos_token_id = (list(eos) if isinstance(eos, (list, tuple)) else [eos]) + [one[1][9]]
+        one = [until_eos(r, set(model.generation_config.eos_token_id)) for r in one]
+        assert len({len(r) for r in one}) >= 2
+        prefix = Prefix.shared(model, prompts) if kind == "cot" else None
+        if drafts == "oracle":
+            monkeypatch.setattr(OracleDrafts, "answers", {tuple(p): r for p, r in zip(prompts, one)})
+            monkeypatch.setattr(generation, "PromptLookup", OracleDrafts)
+        calls = Batches(model)
+        try:
+            rows = []
+            for i in range(0, len(prompts), size):
+                inj.set(factors[i:i + size])
+                rows += greedy(model, prompts[i:i + size], max_new_tokens=new, pad_id=tok.pad_token_id, prefix=prefix,
+                               row_state=inj, prefill=prefill, lookup=6)
+        finally:
+            calls.close()
+    assert rows == one
+    decoding = [(n, width) for n, width in calls.shapes if width <= 7]  # prompts are longer
+    assert len(calls.shapes) - len(decoding) == (len(prompts) if prefill == "rows" else -(-len(prompts) // size))
+    if drafts == "oracle":  # each call advances each of its rows by one token at least
+        assert sum(n for n, _ in decoding) < sum(len(r) - 1 for r in one) / 2
+        assert max(width for _, width in decoding) == 7
+
+
+def test_lookup_goes_through_greedy_for_one_row(model, tok, monkeypatch):
+    prompts = direct_prompts(tok)[:2]
+    hf = [generate_hf(model, tok, [p], max_new_tokens=NEW)[0] for p in prompts]
+    monkeypatch.setattr(OracleDrafts, "answers", {tuple(p): r for p, r in zip(prompts, hf)})
+    monkeypatch.setattr(generation, "PromptLookup", OracleDrafts)
+    calls = Batches(model)
+    try:
+        ours = [generate(model, tok, [p], max_new_tokens=NEW, lookup=4)[0] for p in prompts]
+    finally:
+        calls.close()
+    assert ours == [tok.decode(r, skip_special_tokens=True) for r in hf]
+    assert len(calls.shapes) < 2 * NEW  # fewer calls than one per token: greedy's drafts were kept
+    with pytest.raises(ValueError, match="lookup"):
+        greedy(model, prompts, max_new_tokens=2, pad_id=tok.pad_token_id, lookup=-1)
 
 
 def records() -> list[dict]:

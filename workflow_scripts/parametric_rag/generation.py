@@ -13,7 +13,13 @@ differences that change the cost of a batch and not its tokens:
 - on a CPU each prompt is run alone (a batch's padding costs more there than batching saves) and
   only decoding is batched;
 - the cache reserves room for the new tokens (``ReservedLayer``) instead of copying itself at
-  every step.
+  every step;
+- with ``lookup`` (prompt lookup decoding), each step also feeds up to ``lookup`` draft tokens per
+  row, copied from where the row's last tokens occurred earlier in its prompt or answer
+  (``PromptLookup``), and keeps the drafts that equal the greedy token at their position plus the
+  greedy token after the last kept one: the greedy continuation, several tokens per forward call
+  where the answer copies its context. A call then computes several positions instead of one, so
+  its float rounding (not its arithmetic) can differ from one position at a time.
 
 Sampling (augmentation) and generation configs that add logits processors or stopping criteria
 go through ``generate_hf``, as before.
@@ -40,6 +46,43 @@ PLAIN_GREEDY: dict[str, tuple] = {
     "stop_strings": (None,), "max_time": (None,), "token_healing": (None, False), "prefill_chunk_size": (None,),
     "cache_implementation": (None, "dynamic"), "num_beams": (None, 1), "num_return_sequences": (None, 1),
 }
+
+#: The longest n-gram of a row's tokens that prompt lookup matches (then shorter ones, down to 1).
+LOOKUP_NGRAM = 3
+
+
+class PromptLookup:
+    """Draft tokens for one row from its own tokens (prompt lookup decoding): what followed the
+    latest earlier occurrence of the row's last ``ngram`` tokens (then of fewer, down to one)."""
+
+    def __init__(self, ids: Sequence[int], ngram: int = LOOKUP_NGRAM) -> None:
+        self.ids: list[int] = []
+        self.ngram = ngram
+        self._end: dict[tuple[int, ...], int] = {}  # n-gram -> where its latest occurrence ends
+        self._earlier: list[int | None] = [None] * ngram  # per n: the previous end of the last n tokens
+        self.extend(ids)
+
+    def extend(self, ids: Sequence[int]) -> None:
+        """Append tokens (the prompt, then each step's new tokens)."""
+        for token in ids:
+            self.ids.append(int(token))
+            end = len(self.ids) - 1
+            for n in range(1, self.ngram + 1):
+                key = tuple(self.ids[end - n + 1:]) if end + 1 >= n else None
+                self._earlier[n - 1] = self._end.get(key) if key is not None else None
+                if key is not None:
+                    self._end[key] = end
+
+    def draft(self, k: int) -> list[int]:
+        """Up to ``k`` tokens that followed the longest matched n-gram (none when nothing matches)."""
+        if k <= 0:
+            return []
+        for n in range(self.ngram, 0, -1):
+            end = self._earlier[n - 1]
+            if end is not None:
+                return self.ids[end + 1:end + 1 + k]
+        return []
+
 
 class RowState(Protocol):
     """Per-row state kept outside the model (``DeltaInjector``): it must follow the batch's rows.
@@ -169,6 +212,8 @@ class ReservedLayer(DynamicLayer):
     """
 
     is_croppable = False
+    #: Positions added beyond what is asked when the reserved room runs out.
+    GROW = 64
 
     def __init__(self, keys: torch.Tensor, values: torch.Tensor, filled: int) -> None:
         """``keys`` and ``values``: buffers (batch, heads, positions + room, head dim) whose first
@@ -192,11 +237,12 @@ class ReservedLayer(DynamicLayer):
     def update(self, key_states: torch.Tensor, value_states: torch.Tensor, *args: Any, **kwargs: Any
                ) -> tuple[torch.Tensor, torch.Tensor]:
         n, q = self._filled, key_states.shape[-2]
-        if n + q > self._keys.shape[-2]:  # more than reserved: grow (not reached by ``greedy``)
-            self._keys = torch.cat([self._keys[:, :, :n], key_states], dim=-2)
-            self._values = torch.cat([self._values[:, :, :n], value_states], dim=-2)
-        else:
-            self._keys[:, :, n:n + q], self._values[:, :, n:n + q] = key_states, value_states
+        if n + q > self._keys.shape[-2]:  # more than reserved (prompt lookup's rejected drafts): grow
+            b, h, _, d = self._keys.shape
+            keys, values = self._keys.new_empty(b, h, n + q + self.GROW, d), self._values.new_empty(b, h, n + q + self.GROW, d)
+            keys[:, :, :n], values[:, :, :n] = self._keys[:, :, :n], self._values[:, :, :n]
+            self._keys, self._values = keys, values
+        self._keys[:, :, n:n + q], self._values[:, :, n:n + q] = key_states, value_states
         self._filled = n + q
         self._expose()
         return self.keys, self.values
@@ -208,6 +254,11 @@ class ReservedLayer(DynamicLayer):
     def drop_front(self, columns: int) -> None:
         """Forget the first ``columns`` positions (padding no remaining row attends to)."""
         self._keys, self._values = self._keys[:, :, columns:], self._values[:, :, columns:]
+        self._filled -= columns
+        self._expose()
+
+    def rewind(self, columns: int) -> None:
+        """Forget the last ``columns`` positions (draft tokens no row kept)."""
         self._filled -= columns
         self._expose()
 
@@ -321,6 +372,7 @@ def greedy(
     prefix: Prefix | None = None,
     row_state: RowState | None = None,
     prefill: str = "auto",
+    lookup: int = 0,
 ) -> list[list[int]]:
     """Greedy continuations of a batch of prompt ids: the new ids per row, ending with the
     end-of-sequence id when one was produced. Rows leave the batch as they finish.
@@ -330,35 +382,48 @@ def greedy(
     on a CPU and batch on other devices (``prefill_mode``). Decoding runs the remaining rows together.
     With ``prefix``, every prompt must start with it; only the rest of each prompt is run, on top
     of the prefix's cache (padding sits between the prefix and the rest, masked out).
+    With ``lookup`` > 0, each decoding step also checks up to ``lookup`` draft tokens per row
+    (``PromptLookup``); a row's rejected drafts stay in the cache, masked out.
     """
     if any(len(seq) == 0 for seq in batch):
         raise ValueError("empty prompt")
     if max_new_tokens < 1:
         raise ValueError(f"max_new_tokens must be at least 1, not {max_new_tokens}")
+    if lookup < 0:
+        raise ValueError(f"lookup must be at least 0, not {lookup}")
     if prefix is not None and not all(prefix.starts(seq) for seq in batch):
         raise ValueError("a prompt does not start with the shared prefix")
     device = next(model.parameters()).device
     eos = eos_ids(model)
     extra = last_logits_only(model)
+    room = max_new_tokens + lookup
     if prefill_mode(model, prefill) == "rows":
-        cache, mask, last, tokens = _prefill_rows(model, batch, prefix, max_new_tokens, row_state)
+        cache, mask, last, tokens = _prefill_rows(model, batch, prefix, room, row_state)
     else:
-        cache, mask, last, tokens = _prefill_batch(model, batch, prefix, max_new_tokens, pad_id)
+        cache, mask, last, tokens = _prefill_batch(model, batch, prefix, room, pad_id)
     reserved = all(isinstance(layer, ReservedLayer) for layer in cache.layers)
+    lookups = [PromptLookup(seq) for seq in batch] if lookup and reserved else None
     out: list[list[int]] = [[] for _ in batch]
     live = list(range(len(batch)))  # the original row of each row still in the batch
+    new = [[t] for t in tokens.tolist()]  # each row's tokens from the last call; the last is not cached yet
     while True:
         keep = []
-        for i, (row, token) in enumerate(zip(live, tokens.tolist())):
-            out[row].append(token)
-            if token not in eos and len(out[row]) < max_new_tokens:
+        for i, (row, ids) in enumerate(zip(live, new)):
+            for token in ids:
+                out[row].append(token)
+                if token in eos or len(out[row]) >= max_new_tokens:
+                    break
+            else:
                 keep.append(i)
+                if lookups is not None:
+                    lookups[row].extend(ids)
         if not keep:
             break
+        tokens = torch.tensor([new[i][-1] for i in keep], dtype=torch.long, device=device)
         if len(keep) < len(live):
             rows = torch.tensor(keep, dtype=torch.long, device=device)
             cache.batch_select_indices(rows)
-            mask, tokens, last = mask[rows], tokens[rows], last[rows]
+            mask, last = mask[rows], last[rows]
             live = [live[i] for i in keep]
             if row_state is not None:
                 row_state.select(rows)
@@ -368,12 +433,54 @@ def greedy(
                 for layer in cache.layers:
                     layer.drop_front(first)
                 mask = mask[:, first:]
-        mask = torch.cat([mask, mask.new_ones(len(live), 1)], dim=1)
-        last = last + 1
-        logits = model(input_ids=tokens[:, None], attention_mask=_needed(mask),
-                       position_ids=last[:, None], past_key_values=cache, use_cache=True, **extra).logits
-        tokens = _last_token(logits)
+        drafts = ([lookups[row].draft(min(lookup, max_new_tokens - len(out[row]) - 1)) for row in live]
+                  if lookups is not None else [])
+        if not any(drafts):
+            mask = torch.cat([mask, mask.new_ones(len(live), 1)], dim=1)
+            last = last + 1
+            logits = model(input_ids=tokens[:, None], attention_mask=_needed(mask),
+                           position_ids=last[:, None], past_key_values=cache, use_cache=True, **extra).logits
+            new = [[t] for t in _last_token(logits).tolist()]
+            continue
+        new, last, mask = _check_drafts(model, cache, tokens, drafts, mask, last, pad_id, extra)
     return out
+
+
+def _check_drafts(model: Any, cache: Any, tokens: torch.Tensor, drafts: list[list[int]], mask: torch.Tensor,
+                  last: torch.Tensor, pad_id: int, extra: dict[str, Any]
+                  ) -> tuple[list[list[int]], torch.Tensor, torch.Tensor]:
+    """One forward call on each row's next token followed by its drafts: each row's new tokens
+    (the drafts equal to the greedy token before them, then one greedy token), its last cached
+    position and the attention mask (rejected drafts masked out, columns no row kept dropped)."""
+    device = tokens.device
+    n, width = len(drafts), 1 + max(len(d) for d in drafts)
+    ids = torch.full((n, width), pad_id, dtype=torch.long)
+    fed = torch.zeros((n, width), dtype=mask.dtype)
+    ids[:, 0], fed[:, 0] = tokens.cpu(), 1
+    for i, d in enumerate(drafts):
+        if d:
+            ids[i, 1:1 + len(d)], fed[i, 1:1 + len(d)] = torch.tensor(d, dtype=torch.long), 1
+    mask = torch.cat([mask, fed.to(device)], dim=1)
+    positions = last[:, None] + torch.arange(1, width + 1, device=device)
+    logits = model(input_ids=ids.to(device), attention_mask=_needed(mask), position_ids=positions,
+                   past_key_values=cache, use_cache=True, **({"logits_to_keep": width} if extra else {})).logits
+    greedy_ids = logits[:, -width:].to(dtype=torch.float32).argmax(dim=-1).tolist()
+    new, kept = [], []
+    for d, g in zip(drafts, greedy_ids):
+        k = 0
+        while k < len(d) and d[k] == g[k]:
+            k += 1
+        new.append(g[:k + 1])
+        kept.append(k)
+    used = 1 + max(kept)  # new columns some row keeps; the others are forgotten
+    if used < width:
+        for layer in cache.layers:
+            layer.rewind(width - used)
+        mask = mask[:, :mask.shape[1] - (width - used)]
+    start = mask.shape[1] - used
+    for i, k in enumerate(kept):
+        mask[i, start + 1 + k:] = 0
+    return new, last + 1 + torch.tensor(kept, dtype=last.dtype, device=device), mask
 
 
 @torch.no_grad()
@@ -416,19 +523,21 @@ def generate(
     top_k: int | None = None,
     prefix: Prefix | None = None,
     row_state: RowState | None = None,
+    lookup: int = 0,
 ) -> list[str]:
     """Generate continuations for a batch of prompt ids; returns the decoded new text per row.
 
     Greedy unless ``do_sample``; special tokens are dropped from the decoded text. Greedy
     decoding of several rows (or on a shared ``prefix``) with a plain generation config goes
-    through ``greedy`` (rows leave the batch as they finish; ``prefix`` and ``row_state`` apply);
-    anything else through ``generate_hf``, for which ``prefix`` is ignored (it would only have
-    saved time) and no row ever leaves. One row without a prefix always takes ``generate_hf``:
-    the reference's path, so batch 1 without prefix reuse runs exactly the code it always ran.
+    through ``greedy`` (rows leave the batch as they finish; ``prefix``, ``row_state`` and
+    ``lookup`` apply); anything else through ``generate_hf``, for which ``prefix`` and ``lookup``
+    are ignored (they would only have saved time) and no row ever leaves. One row without a prefix
+    or lookup always takes ``generate_hf``: the reference's path, so batch 1 without prefix reuse
+    or lookup runs exactly the code it always ran.
     """
-    if not do_sample and plain_greedy(model) and (len(batch) > 1 or prefix is not None):
+    if not do_sample and plain_greedy(model) and (len(batch) > 1 or prefix is not None or lookup > 0):
         rows = greedy(model, batch, max_new_tokens=max_new_tokens, pad_id=tokenizer.pad_token_id,
-                      prefix=prefix, row_state=row_state)
+                      prefix=prefix, row_state=row_state, lookup=lookup)
     else:
         rows = generate_hf(model, tokenizer, batch, max_new_tokens=max_new_tokens, do_sample=do_sample,
                            temperature=temperature, top_k=top_k)

@@ -36,13 +36,15 @@ def predict(
     prompt_variant: str = "reference",
     progress: bool = True,
     reuse_prefix: bool = False,
+    prompt_lookup: int = 0,
 ) -> list[dict]:
     """Predict and score every record with ``method``; one output record per question, in order.
 
     ``reuse_prefix``: for methods without per-question parameters, the token prefix every prompt
     of ``records`` starts with (chat template, instruction, few-shot examples) is run once and its
     key/value cache reused for every batch; methods with parameters ignore it (their deltas
-    change the prefix's keys and values).
+    change the prefix's keys and values). ``prompt_lookup``: draft tokens checked per decoding
+    step, copied from the question's own prompt and answer (``generation.PromptLookup``; 0 = off).
     """
     spec = METHODS[method]
     if spec.parameters is not None and deltas is None:
@@ -64,7 +66,7 @@ def predict(
             if injector is not None:
                 injector.set(deltas(chunk))
             texts = generate(model, tokenizer, ids, max_new_tokens=max_new_tokens, prefix=prefix,
-                             row_state=injector)
+                             row_state=injector, lookup=prompt_lookup)
             if injector is not None:
                 injector.clear()
             for r, row_ids, text in zip(chunk, ids, texts):

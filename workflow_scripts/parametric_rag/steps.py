@@ -260,7 +260,8 @@ def infer(job: Job) -> dict:
         parameter_files = [inputs["translator"]]
     preds = predict(model, tokenizer, records, method=s["method"], cot=s["cot"], fewshot=s["fewshot"],
                     max_new_tokens=s["max_new_tokens"], batch_size=s["batch_size"], deltas=deltas,
-                    prompt_variant=s["prompt_variant"], reuse_prefix=s.get("reuse_prefix", False))
+                    prompt_variant=s["prompt_variant"], reuse_prefix=s.get("reuse_prefix", False),
+                    prompt_lookup=s.get("prompt_lookup", 0))
     metrics = aggregate(preds)
     subsets: dict[str, list[dict]] = {}
     for p in preds:
