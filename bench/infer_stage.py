@@ -1,5 +1,6 @@
-"""The whole inference stage of a finished run, batch 1 without prefix reuse (the schema's
-default, the reference's way) against the run's own ``inference`` settings, side by side.
+"""The whole inference stage of a finished run, batch 1 without prefix reuse or prompt lookup (the
+schema's default, the reference's way) against the run's own ``inference`` settings, side by side
+(``--without-lookup``: and against the run's settings with prompt lookup off).
 
 Every round runs each side once, in turn: ``snakemake --forcerun infer --until infer`` on the
 run's config with only ``inference`` changed (each side's settings give their own result paths, so
@@ -27,9 +28,13 @@ BASELINE = {"batch_size": 1, "reuse_prefix": False, "prompt_lookup": 0}
 
 
 def side_config(root: Path, inference: dict, name: str, folder: Path) -> Path:
-    """The run's config.yaml with ``inference`` replaced, written to ``folder``."""
+    """The run's config.yaml with ``inference`` replaced, written to ``folder`` (with
+    ``prompt_lookup`` in ``inference``, the datasets' own ``prompt_lookup`` go)."""
     config = yaml.safe_load((root / "config.yaml").read_text())
     config["inference"] = {**config.get("inference", {}), **inference}
+    if "prompt_lookup" in inference:
+        for dataset in config.get("datasets", {}).values():
+            dataset.pop("prompt_lookup", None)
     path = folder / f"{name}.yaml"
     path.write_text(yaml.safe_dump(config, sort_keys=False))
     return path
@@ -64,12 +69,18 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--snakemake", default=str(Path(sys.executable).with_name("snakemake")))
+    parser.add_argument("--without-lookup", action="store_true", help="add the run's settings without prompt lookup")
     args = parser.parse_args()
     root = args.root.resolve()
     ours = yaml.safe_load((root / "config.yaml").read_text()).get("inference", {})
     folder = Path(tempfile.mkdtemp(prefix="infer-stage-"))
+    per_dataset = {name: d["prompt_lookup"] for name, d in
+                   yaml.safe_load((root / "config.yaml").read_text()).get("datasets", {}).items() if "prompt_lookup" in d}
+    lookup = f", prompt_lookup {per_dataset}" if per_dataset else ""
     sides = {"batch 1, no prefix reuse": side_config(root, BASELINE, "baseline", folder),
-             f"run's inference {json.dumps(ours, sort_keys=True)}": side_config(root, ours, "run", folder)}
+             f"run's inference {json.dumps(ours, sort_keys=True)}{lookup}": side_config(root, ours, "run", folder)}
+    if args.without_lookup:
+        sides["run's, no prompt lookup"] = side_config(root, {**ours, "prompt_lookup": 0}, "no-lookup", folder)
     times: dict[str, list[float]] = {name: [] for name in sides}
     files: dict[str, list[Path]] = {}
     for r in range(args.rounds):
@@ -81,12 +92,14 @@ def main() -> None:
     for name in names:
         print(f"{name:60} min {min(times[name]):7.1f} s  median {statistics.median(times[name]):7.1f} s  "
               f"rounds {' '.join(f'{t:.1f}' for t in times[name])}")
-    ratio = statistics.median(times[names[0]]) / statistics.median(times[names[1]])
-    ratio_min = min(times[names[0]]) / min(times[names[1]])
-    a, b = (generations(files[n], root) for n in names)
-    same = sum(a[k] == b.get(k) for k in a)
-    print(f"ratio of medians {ratio:.2f}x, of minima {ratio_min:.2f}x; generations identical: {same} of {len(a)}")
-
+    base = generations(files[names[0]], root)
+    for name in names[1:]:
+        ratio = statistics.median(times[names[0]]) / statistics.median(times[name])
+        ratio_min = min(times[names[0]]) / min(times[name])
+        other = generations(files[name], root)
+        same = sum(base[k] == other.get(k) for k in base)
+        print(f"{name}: ratio of medians {ratio:.2f}x, of minima {ratio_min:.2f}x; "
+              f"generations identical to batch 1: {same} of {len(base)}")
 
 if __name__ == "__main__":
     main()

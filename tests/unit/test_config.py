@@ -72,8 +72,11 @@ def test_derived_settings():
     c = load_config(ROOT / "config.yaml")
     assert dataset_settings(c, "fictional-2wiki") == {
         "format": "2wikimultihopqa", "cot": True, "fewshot": "2wikimultihopqa", "max_new_tokens": 128, "epochs": 1,
-        "subsets": ("comparison", "bridge_comparison", "inference", "compositional")}
+        "prompt_lookup": 4, "subsets": ("comparison", "bridge_comparison", "inference", "compositional")}
     assert dataset_settings(c, "fictional-popqa")["epochs"] == 2
+    assert dataset_settings(c, "fictional-popqa")["prompt_lookup"] == 0  # the inference section's default
+    c["inference"]["prompt_lookup"] = 6
+    assert [dataset_settings(c, d)["prompt_lookup"] for d in ("fictional-popqa", "fictional-2wiki")] == [6, 4]
     c["datasets"]["fictional-popqa"]["epochs"] = {"default": 1, "smollm2-135m": 3}
     assert dataset_settings(c, "fictional-popqa", "smollm2-135m")["epochs"] == 3
     assert dataset_settings(c, "fictional-popqa", "other")["epochs"] == 1

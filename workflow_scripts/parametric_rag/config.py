@@ -181,7 +181,8 @@ def load_config(*paths: str | Path) -> dict:
 # -- settings derived from config ------------------------------------------------------------
 
 def dataset_settings(config: dict, dataset: str, model: str | None = None) -> dict[str, Any]:
-    """cot, fewshot, max_new_tokens and epochs of a dataset (format defaults, then overrides)."""
+    """cot, fewshot, max_new_tokens, epochs and prompt_lookup of a dataset (format defaults or the
+    ``inference`` section's, then the dataset's overrides)."""
     ds = config["datasets"][dataset]
     spec = FORMATS[ds["format"]]
     cot = ds.get("cot", spec.cot)
@@ -194,5 +195,6 @@ def dataset_settings(config: dict, dataset: str, model: str | None = None) -> di
         "fewshot": ds.get("fewshot", spec.fewshot) if cot else None,
         "max_new_tokens": ds.get("max_new_tokens", spec.max_new_tokens),
         "epochs": epochs,
+        "prompt_lookup": ds.get("prompt_lookup", config.get("inference", {}).get("prompt_lookup", 0)),
         "subsets": spec.subsets,
     }

@@ -176,8 +176,8 @@ class Point:
                              "compute": self.compute()}
         if self.c["inference"]["reuse_prefix"] and spec.parameters is None:
             s["reuse_prefix"] = True  # only when on: the default run's tags (and paths) stay as they are
-        if self.c["inference"]["prompt_lookup"]:
-            s["prompt_lookup"] = self.c["inference"]["prompt_lookup"]  # likewise
+        if d["prompt_lookup"]:
+            s["prompt_lookup"] = d["prompt_lookup"]  # likewise
         prefix = "base"
         if spec.passages_in_prompt or spec.parameters:
             s["augmented"] = self.stage("augmented", model=model, dataset=dataset, split="eval").tag
