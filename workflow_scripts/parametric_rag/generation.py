@@ -434,24 +434,18 @@ def greedy(
                     layer.drop_front(first)
                 mask = mask[:, first:]
         drafts = ([lookups[row].draft(min(lookup, max_new_tokens - len(out[row]) - 1)) for row in live]
-                  if lookups is not None else [])
-        if not any(drafts):
-            mask = torch.cat([mask, mask.new_ones(len(live), 1)], dim=1)
-            last = last + 1
-            logits = model(input_ids=tokens[:, None], attention_mask=_needed(mask),
-                           position_ids=last[:, None], past_key_values=cache, use_cache=True, **extra).logits
-            new = [[t] for t in _last_token(logits).tolist()]
-            continue
-        new, last, mask = _check_drafts(model, cache, tokens, drafts, mask, last, pad_id, extra)
+                  if lookups is not None else [[] for _ in live])
+        new, last, mask = _decode_step(model, cache, tokens, drafts, mask, last, pad_id, extra)
     return out
 
 
-def _check_drafts(model: Any, cache: Any, tokens: torch.Tensor, drafts: list[list[int]], mask: torch.Tensor,
-                  last: torch.Tensor, pad_id: int, extra: dict[str, Any]
-                  ) -> tuple[list[list[int]], torch.Tensor, torch.Tensor]:
-    """One forward call on each row's next token followed by its drafts: each row's new tokens
-    (the drafts equal to the greedy token before them, then one greedy token), its last cached
-    position and the attention mask (rejected drafts masked out, columns no row kept dropped)."""
+def _decode_step(model: Any, cache: Any, tokens: torch.Tensor, drafts: list[list[int]], mask: torch.Tensor,
+                 last: torch.Tensor, pad_id: int, extra: dict[str, Any]
+                 ) -> tuple[list[list[int]], torch.Tensor, torch.Tensor]:
+    """One forward call on each row's next token followed by its drafts (none: plain decoding, one
+    position a row): each row's new tokens (the drafts equal to the greedy token before them, then
+    one greedy token), its last cached position and the attention mask (rejected drafts masked out,
+    columns no row kept dropped)."""
     device = tokens.device
     n, width = len(drafts), 1 + max(len(d) for d in drafts)
     ids = torch.full((n, width), pad_id, dtype=torch.long)
