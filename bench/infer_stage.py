@@ -72,10 +72,11 @@ def main() -> None:
     parser.add_argument("--without-lookup", action="store_true", help="add the run's settings without prompt lookup")
     args = parser.parse_args()
     root = args.root.resolve()
-    ours = yaml.safe_load((root / "config.yaml").read_text()).get("inference", {})
+    run_config = yaml.safe_load((root / "config.yaml").read_text())
+    ours = run_config.get("inference", {})
     folder = Path(tempfile.mkdtemp(prefix="infer-stage-"))
     per_dataset = {name: d["prompt_lookup"] for name, d in
-                   yaml.safe_load((root / "config.yaml").read_text()).get("datasets", {}).items() if "prompt_lookup" in d}
+                   run_config.get("datasets", {}).items() if "prompt_lookup" in d}
     lookup = f", prompt_lookup {per_dataset}" if per_dataset else ""
     sides = {"batch 1, no prefix reuse": side_config(root, BASELINE, "baseline", folder),
              f"run's inference {json.dumps(ours, sort_keys=True)}{lookup}": side_config(root, ours, "run", folder)}
