@@ -1,6 +1,7 @@
 """The Elasticsearch backend against a real server (set ES_URL, e.g. http://localhost:9200).
 
-Without a reachable server these tests are skipped; only the "server down" error is checked.
+Without a reachable server these tests are skipped; only the "server down" error and the default
+settings are checked.
 Set ES_API_KEY as well when the server needs an API key.
 """
 
@@ -15,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from parametric_rag.retrieval import RetrievalError, build_index, compare_runs, open_retriever
-from parametric_rag.retrieval.elasticsearch_backend import connect
+from parametric_rag.config import load_config
+from parametric_rag.retrieval.elasticsearch_backend import _merged, connect
 from retrieval_corpus import PASSAGES as CORPUS
 from retrieval_corpus import write_corpus
 
@@ -62,6 +64,15 @@ def loaded(es_settings, tmp_path_factory):
     manifest = build_index("elasticsearch", corpus, marker, es_settings)
     yield corpus, marker, manifest
     connect(es_settings).indices.delete(index=es_settings["index"], ignore_unavailable=True)
+
+
+def test_unset_settings_are_the_config_schemas():
+    """What the backend assumes for a key the caller leaves out is what a validated config holds
+    (no second copy of the defaults: the backend once loaded 500 documents a bulk request where the
+    schema says 2000)."""
+    validated = load_config(Path(__file__).parents[2] / "config.yaml")["retrieval"]["elasticsearch"]
+    assert _merged({}) == validated and validated["bulk_docs"] == 2000 and validated["replicas"] == 1
+    assert _merged({"url": UNREACHABLE, "bulk_docs": None})["url"] == UNREACHABLE
 
 
 def test_unreachable_server_is_a_clear_error(tmp_path):

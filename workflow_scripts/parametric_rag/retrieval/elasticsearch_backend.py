@@ -5,7 +5,8 @@ queries are ``multi_match`` ``best_fields`` with tie_breaker 0.5 through ``msear
 ``dfs_query_then_fetch``. The Python client is pinned to the 8.x line (``elasticsearch>=8.15,<9``):
 the 9.x client sends compatibility headers that 8.x servers (the reference runs 8.15) refuse.
 Settings: ``url``, ``index``, ``api_key_env`` (name of the env var holding the API key, never the
-key), ``request_timeout`` (s), ``bulk_docs`` (documents per bulk request), optional ``replicas``.
+key), ``request_timeout`` (s), ``bulk_docs`` (documents per bulk request), ``replicas`` (after the
+load; 0 during it); their defaults are the config schema's.
 """
 
 from __future__ import annotations
@@ -27,14 +28,15 @@ from ..io import read_json, sealed, sha256_file, write_json
 from . import EXTRA_HITS, TIE_BREAKER, Hit, RetrievalError, rank_hits, tied_at_cut
 from .corpus import iter_corpus
 
-DEFAULTS: dict[str, Any] = {
-    "url": "http://localhost:9200",
-    "index": "wiki",
-    "api_key_env": None,
-    "request_timeout": 60,
-    "bulk_docs": 500,
-    "replicas": 1,
-}
+def defaults() -> dict[str, Any]:
+    """``retrieval.elasticsearch``'s keys and defaults, from the config schema (the one place they
+    are written)."""
+    from ..config import schema
+
+    props = schema()["properties"]["retrieval"]["properties"]["elasticsearch"]["properties"]
+    return {key: spec.get("default") for key, spec in props.items()}
+
+
 FIELDS = ("title", "txt")
 MAPPINGS = {"properties": {field: {"type": "text", "analyzer": "english"} for field in FIELDS}}
 MSEARCH_BATCH = 64  # queries per msearch request
@@ -49,7 +51,7 @@ def display_host(url: str) -> str:
 
 
 def _merged(settings: dict) -> dict[str, Any]:
-    return {**DEFAULTS, **{key: value for key, value in settings.items() if value is not None}}
+    return {**defaults(), **{key: value for key, value in settings.items() if value is not None}}
 
 
 def connect(settings: dict) -> Elasticsearch:
@@ -60,7 +62,7 @@ def connect(settings: dict) -> Elasticsearch:
         api_key = os.environ.get(s["api_key_env"])
         if not api_key:
             raise RetrievalError(
-                f"environment variable {s['api_key_env']} (retrieval api_key_env) is not set; "
+                f"environment variable {s['api_key_env']} (retrieval.elasticsearch.api_key_env) is not set; "
                 f"it must hold the API key for Elasticsearch at {display_host(s['url'])}"
             )
     return Elasticsearch(
@@ -84,7 +86,7 @@ def server_errors(host: str, index: str) -> Iterator[None]:
     except elasticsearch.ConnectionError as e:
         raise RetrievalError(
             f"Elasticsearch at {host} is not reachable (index {index!r}): {e}. "
-            "Start the server or fix retrieval.url"
+            "Start the server or fix retrieval.elasticsearch.url"
         ) from e
     except elasticsearch.NotFoundError as e:
         raise missing_index(host, index) from e
@@ -101,7 +103,7 @@ def _check_mapping(client: Elasticsearch, host: str, index: str) -> None:
         if got.get("type") != "text" or got.get("analyzer") != "english":
             raise RetrievalError(
                 f"index {index!r} on {host} exists but field {field!r} is {got or 'missing'}, not "
-                "text with the english analyzer: delete the index or choose another retrieval.index"
+                "text with the english analyzer: delete the index or choose another retrieval.elasticsearch.index"
             )
 
 
@@ -146,7 +148,7 @@ def build_index(corpus: Path, out: Path, settings: dict, *, log: logging.Logger)
             "tie_breaker": TIE_BREAKER,
             "search_type": "dfs_query_then_fetch",
         },
-        "settings": {**{key: s[key] for key in DEFAULTS}, "url": host},
+        "settings": {**s, "url": host},
     }
     marker = sealed(marker)  # the index's identity, the same on every load of the same corpus
     write_json(out, marker)
@@ -181,7 +183,7 @@ class ElasticsearchRetriever:
             built = read_json(marker)
             if built.get("index") != self.index:
                 raise RetrievalError(
-                    f"{marker} records index {built.get('index')!r} but retrieval.index is "
+                    f"{marker} records index {built.get('index')!r} but retrieval.elasticsearch.index is "
                     f"{self.index!r}: run the index step again"
                 )
         self.client = connect(s)
