@@ -36,6 +36,8 @@ rule import_augmented:
     priority: translator_chain_first
     log:
         "logs/import_augmented/{model}/{dataset}/{split}/{atag}.log",
+    benchmark:
+        "benchmarks/import_augmented/{model}/{dataset}/{split}/{atag}.tsv"
     conda:
         "../envs/prag.yaml"
     shell:

@@ -11,6 +11,8 @@ rule fictional_world:
         n_multi=config["fictional_world"]["n_multi_per_type"],
     log:
         "logs/fictional_world/fictional_world.log",
+    benchmark:
+        "benchmarks/fictional_world/fictional_world.tsv"
     conda:
         "../envs/prag.yaml"
     shell:
@@ -27,6 +29,8 @@ rule download:
         job=job_json("download"),
     log:
         "logs/download/{name}/{filename}.log",
+    benchmark:
+        "benchmarks/download/{name}/{filename}.tsv"
     retries: 2
     conda:
         "../envs/prag.yaml"
@@ -45,6 +49,8 @@ rule unpack:
         job=job_json("unpack"),
     log:
         "logs/unpack/{name}/{file}.log",
+    benchmark:
+        "benchmarks/unpack/{name}/{file}.tsv"
     conda:
         "../envs/prag.yaml"
     shell:
@@ -58,6 +64,8 @@ rule prepare_model:
         job=job_json("prepare_model"),
     log:
         "logs/prepare_model/{model}.log",
+    benchmark:
+        "benchmarks/prepare_model/{model}.tsv"
     conda:
         "../envs/prag.yaml"
     shell:
@@ -75,6 +83,8 @@ rule questions:
     priority: translator_chain_first
     log:
         "logs/questions/{dataset}/{split}/{qtag}.log",
+    benchmark:
+        "benchmarks/questions/{dataset}/{split}/{qtag}.tsv"
     conda:
         "../envs/prag.yaml"
     shell:

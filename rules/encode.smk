@@ -12,6 +12,8 @@ rule init_adapter:
         job=job_json("init_adapter"),
     log:
         "logs/init_adapter/{model}/{shape}.log",
+    benchmark:
+        "benchmarks/init_adapter/{model}/{shape}.tsv"
     conda:
         "../envs/prag.yaml"
     shell:

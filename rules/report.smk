@@ -25,6 +25,8 @@ rule report:
         job=job_json("report"),
     log:
         "logs/report/report.log",
+    benchmark:
+        "benchmarks/report/report.tsv"
     conda:
         "../envs/prag.yaml"
     shell:

@@ -12,6 +12,8 @@ rule retrieve:
     priority: translator_chain_first
     log:
         "logs/retrieve/{dataset}/{split}/{rtag}.log",
+    benchmark:
+        "benchmarks/retrieve/{dataset}/{split}/{rtag}.tsv"
     conda:
         "../envs/prag.yaml"
     shell:

@@ -39,6 +39,8 @@ rule import_translator:
         job=job_json("import_translator"),
     log:
         "logs/import_translator/{model}/{ttag}.log",
+    benchmark:
+        "benchmarks/import_translator/{model}/{ttag}.tsv"
     conda:
         "../envs/prag.yaml"
     shell:

@@ -110,6 +110,18 @@ def test_translator_shards_carry_their_prompt(workflow_copy, tmp_path):
         assert all(s["augmented"] in job["inputs"]["augmented"] for s in job["settings"]["shards"])
 
 
+def test_every_rule_has_a_log_and_a_benchmark():
+    """Each job's messages go to its log and its time and memory to ``benchmarks/`` (README)."""
+    rules = {}
+    for smk in sorted((ROOT / "rules").glob("*.smk")):
+        for block in re.split(r"^(?=rule |localrule )", smk.read_text(), flags=re.M)[1:]:
+            rules[block.split()[1].rstrip(":")] = block
+    assert len(rules) >= 15
+    missing = {name for name, block in rules.items() if not re.search(r"^\s+log:\n\s+\"logs/", block, re.M)
+               or not re.search(r"^\s+benchmark:\n\s+\"benchmarks/.+\.tsv\"", block, re.M)}
+    assert not missing, missing
+
+
 def test_lint_is_clean(workflow_copy):
     proc = snakemake(workflow_copy, "--lint", check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
