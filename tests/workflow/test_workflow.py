@@ -110,6 +110,16 @@ def test_translator_shards_carry_their_prompt(workflow_copy, tmp_path):
         assert all(s["augmented"] in job["inputs"]["augmented"] for s in job["settings"]["shards"])
 
 
+def test_readme_graph_is_the_rulegraph(workflow_copy):
+    """README's graph has exactly the edges of ``snakemake --rulegraph`` on config.yaml."""
+    out = snakemake(workflow_copy, "--rulegraph", "mermaid-js").stdout
+    names = dict(re.findall(r"^\s*(id\d+)\[(\w+)\]", out, re.M))
+    edges = {(names[a], names[b]) for a, b in re.findall(r"^\s*(id\d+) --> (id\d+)\s*$", out, re.M)}
+    block = (ROOT / "README.md").read_text().split("```mermaid\n", 1)[1].split("```", 1)[0]
+    documented = set(re.findall(r"^\s*(\w+) --> (\w+)\s*$", block, re.M))
+    assert len(edges) > 10 and documented == edges, (documented - edges, edges - documented)
+
+
 def test_every_rule_has_a_log_and_a_benchmark():
     """Each job's messages go to its log and its time and memory to ``benchmarks/`` (README)."""
     rules = {}
