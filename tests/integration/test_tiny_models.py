@@ -92,7 +92,8 @@ def test_prag_differs_from_vanilla_and_batches_match(tiny_model_dir, encoded):
 def test_generation_augmenter_bounds_attempts_on_a_model_that_never_parses(tiny_model_dir):
     torch.manual_seed(0)
     model, tok = load_model(tiny_model_dir, "cpu"), load_tokenizer(tiny_model_dir)
-    aug = GenerationAugmenter(model, tok, max_new_tokens=8, max_attempts=2, batch_size=4)
+    aug = GenerationAugmenter(model, tok, max_new_tokens=8, do_sample=True, temperature=0.7, top_k=50, max_attempts=2,
+                              batch_size=4)
     cands = [{"pid": str(i), "title": "", "text": f"Passage number {i} about Velmora.", "score": 1.0} for i in range(3)]
     assert aug.augment(cands) == [None, None, None]
     assert aug.stats == {"qa_generations": 6, "qa_failures": 3, "rewrites": 0}

@@ -34,6 +34,15 @@ def schema() -> dict:
     return spec
 
 
+def schema_defaults(*keys: str) -> dict[str, Any]:
+    """The defaults of the schema's object at ``keys`` (e.g. ``"retrieval", "tantivy"``): for code
+    that takes such a section from callers other than the plan, so that no second copy is written."""
+    node = schema()
+    for key in keys:
+        node = node["properties"][key]
+    return {name: spec["default"] for name, spec in node["properties"].items() if "default" in spec}
+
+
 def _with_defaults(cls):
     """A validator class that fills ``default`` values of missing properties while validating."""
     validate_props = cls.VALIDATORS["properties"]

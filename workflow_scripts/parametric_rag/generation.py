@@ -352,7 +352,8 @@ def _prefill_batch(model: Any, batch: Sequence[Sequence[int]], prefix: "Prefix |
 
 def prefill_mode(model: Any, prefill: str) -> str:
     """``rows`` or ``batch`` for ``prefill`` (``auto``: rows on a CPU, where a batch's padding
-    costs more than batching saves, and on models whose cache cannot be restacked; batch elsewhere)."""
+    costs more than batching saves, batch elsewhere); always ``batch`` for a model whose cache cannot
+    be restacked."""
     if prefill not in ("auto", "rows", "batch"):
         raise ValueError(f"prefill must be auto, rows or batch, not {prefill!r}")
     if not _croppable(_new_cache(model)):

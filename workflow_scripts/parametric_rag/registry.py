@@ -44,7 +44,7 @@ class PromptVariant:
 PROMPT_VARIANTS: dict[str, PromptVariant] = {v.name: v for v in (
     PromptVariant("reference", "the reference's prompt (the inference prefix ends in a space)", True),
     PromptVariant("no_trailing_space",
-                  "the prompt variant without the trailing space after the inference prefix (method.md §4)", False),
+                  "the prompt variant without the trailing space after the inference prefix", False),
 )}
 
 

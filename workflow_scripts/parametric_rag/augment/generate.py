@@ -39,19 +39,21 @@ Passage:
 
 
 class GenerationAugmenter:
-    """Rewrite + QA generation for many passages at once, with a bounded number of QA attempts."""
+    """Rewrite + QA generation for many passages at once, with a bounded number of QA attempts.
+
+    The settings are ``augment``'s (their defaults live in the config schema only)."""
 
     def __init__(
         self,
         model: Any,
         tokenizer: Any,
         *,
-        max_new_tokens: int = 512,
-        do_sample: bool = True,
-        temperature: float = 0.7,
-        top_k: int = 50,
-        max_attempts: int = 3,
-        batch_size: int = 8,
+        max_new_tokens: int,
+        do_sample: bool,
+        temperature: float,
+        top_k: int,
+        max_attempts: int,
+        batch_size: int,
     ) -> None:
         self.model, self.tokenizer = model, tokenizer
         self.gen = dict(max_new_tokens=max_new_tokens, do_sample=do_sample, temperature=temperature, top_k=top_k)

@@ -15,9 +15,6 @@ from .point import Point
 from .sweep import sweep_points
 
 
-#: The report's data-quality table, beside the result tables (``registry.PATHS`` should own it).
-
-
 class Plan:
     """Jobs and targets of a validated config (with its sweep)."""
 

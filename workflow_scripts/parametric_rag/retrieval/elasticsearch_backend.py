@@ -5,8 +5,9 @@ queries are ``multi_match`` ``best_fields`` with tie_breaker 0.5 through ``msear
 ``dfs_query_then_fetch``. The Python client is pinned to the 8.x line (``elasticsearch>=8.15,<9``):
 the 9.x client sends compatibility headers that 8.x servers (the reference runs 8.15) refuse.
 Settings: ``url``, ``index``, ``api_key_env`` (name of the env var holding the API key, never the
-key), ``request_timeout`` (s), ``bulk_docs`` (documents per bulk request), ``replicas`` (after the
-load; 0 during it); their defaults are the config schema's.
+key), ``request_timeout`` (s), ``bulk_docs`` (documents per bulk request); their defaults are the config
+schema's. The index has 0 replicas and no refresh during the load, then ``replicas`` (not a config
+key: ``REPLICAS`` unless a caller passes another, as the tests do for a one-node server).
 """
 
 from __future__ import annotations
@@ -24,19 +25,12 @@ import elasticsearch
 from elasticsearch import Elasticsearch, helpers
 from tqdm import tqdm
 
+from ..config import schema_defaults
 from ..io import read_json, sealed, sha256_file, write_json
 from . import EXTRA_HITS, TIE_BREAKER, Hit, RetrievalError, rank_hits, tied_at_cut
 from .corpus import iter_corpus
 
-def defaults() -> dict[str, Any]:
-    """``retrieval.elasticsearch``'s keys and defaults, from the config schema (the one place they
-    are written)."""
-    from ..config import schema
-
-    props = schema()["properties"]["retrieval"]["properties"]["elasticsearch"]["properties"]
-    return {key: spec.get("default") for key, spec in props.items()}
-
-
+REPLICAS = 1  # the index's replicas once loaded (Elasticsearch's default)
 FIELDS = ("title", "txt")
 MAPPINGS = {"properties": {field: {"type": "text", "analyzer": "english"} for field in FIELDS}}
 MSEARCH_BATCH = 64  # queries per msearch request
@@ -51,7 +45,7 @@ def display_host(url: str) -> str:
 
 
 def _merged(settings: dict) -> dict[str, Any]:
-    return {**defaults(), **{key: value for key, value in settings.items() if value is not None}}
+    return {**schema_defaults("retrieval", "elasticsearch"), "replicas": REPLICAS, **{key: value for key, value in settings.items() if value is not None}}
 
 
 def connect(settings: dict) -> Elasticsearch:

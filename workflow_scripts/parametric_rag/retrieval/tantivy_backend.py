@@ -25,6 +25,7 @@ from typing import Any
 import tantivy
 from tqdm import tqdm
 
+from ..config import schema_defaults
 from ..io import SEAL, InputError, IntegrityError, atomic_path, check_seal, read_json, sealed, sha256_file, write_json
 from . import EXTRA_HITS, TIE_BREAKER, Hit, RetrievalError, rank_hits, tied_at_cut
 from .analyzer import ANALYZER_VERSION, DESCRIPTION, analyze
@@ -32,7 +33,6 @@ from .corpus import iter_corpus
 
 MANIFEST = "manifest.json"
 K1 = 1.2
-DEFAULT_HEAP_MB = 1024
 COMMIT_EVERY = 1_000_000  # documents between commits
 BATCH_DOCS = 1_000  # documents per analysis task when several workers analyse
 TEXT_FIELDS = ("title", "txt")
@@ -100,7 +100,7 @@ def _analysed(rows: Iterable[Row], pool: Any, workers: int) -> Iterator[Analysed
 
 def build_index(corpus: Path, out: Path, settings: dict, *, log: logging.Logger) -> dict[str, Any]:
     """Index ``corpus`` into the directory ``out`` (built beside it, renamed when complete)."""
-    heap_mb = int(settings.get("heap_mb", DEFAULT_HEAP_MB))
+    heap_mb = int({**schema_defaults("retrieval", "tantivy"), **settings}["heap_mb"])
     workers = int(settings.get("workers", 1))
     threads = max(1, min(os.cpu_count() or 1, 8, heap_mb // 16))  # tantivy: >= 15 MB per thread
     heap_bytes = min(heap_mb * 1_000_000, threads * 4_000_000_000)  # and < 4 GB per thread
