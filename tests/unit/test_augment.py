@@ -196,7 +196,8 @@ def test_a_failed_passage_is_retried_alone():
             return out
 
     candidates = [{"pid": p, "text": p} for p in ("p0", "p1", "p2", "p3")]
-    aug = Scripted(model=None, tokenizer=None, max_attempts=3)
+    aug = Scripted(model=None, tokenizer=None, max_new_tokens=512, do_sample=True, temperature=0.7, top_k=50,
+                   max_attempts=3, batch_size=8)
     result = aug.augment(candidates)
     assert calls == [("QA attempt 1", ["p0", "p1", "p2", "p3"]), ("QA attempt 2", ["p1", "p3"]),
                      ("QA attempt 3", ["p3"]), ("rewrite", ["p0", "p1", "p2"])]
