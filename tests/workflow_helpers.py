@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -36,6 +37,15 @@ def snakemake(workdir: Path, *args: str, timeout: int = 3600, check: bool = True
     if check and proc.returncode != 0:
         raise AssertionError(f"snakemake {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout[-6000:]}\n{proc.stderr[-6000:]}")
     return proc
+
+
+def rule_texts(rules_dir: Path) -> dict[str, str]:
+    """Each rule of the workflow's ``.smk`` files: its name -> its text (up to the next rule)."""
+    texts = {}
+    for smk in sorted(rules_dir.glob("*.smk")):
+        for block in re.split(r"^(?=rule \w+:)", smk.read_text(), flags=re.M)[1:]:
+            texts[re.match(r"rule (\w+):", block).group(1)] = block
+    return texts
 
 
 def job_counts(output: str) -> dict[str, int]:

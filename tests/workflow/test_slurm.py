@@ -25,7 +25,7 @@ import yaml
 
 from parametric_rag.config import load_config
 from parametric_rag.io import read_jsonl
-from workflow_helpers import ROOT, SNAKEMAKE, copy_workflow, plan_of, snakemake, tiny_config, write_config
+from workflow_helpers import ROOT, SNAKEMAKE, copy_workflow, plan_of, rule_texts, snakemake, tiny_config, write_config
 
 pytestmark = pytest.mark.workflow
 
@@ -204,8 +204,7 @@ def test_every_rule_has_runtime_and_memory(tmp_path):
                     "experiments/reference.yaml").stdout
     jobs = planned_jobs(out)
     threads = load_config(root / "config.yaml", root / "experiments/reference.yaml")["compute"]["threads"]
-    rules = {re.match(r"rule (\w+):", line).group(1) for smk in (root / "rules").glob("*.smk")
-             for line in smk.read_text().splitlines() if re.match(r"rule (\w+):", line)}
+    rules = set(rule_texts(root / "rules"))
     set_resources = yaml.safe_load(WORKFLOW_PROFILE.read_text())["set-resources"]
     assert set(set_resources) <= rules and rules - set(set_resources) == {"augment"}  # augment's depend on its source
     assert {"download", "unpack", "index_elasticsearch", "augment", "encode", "train_translator", "infer"} <= {

@@ -20,7 +20,8 @@ import pytest
 from conftest import DATA_AUG
 from parametric_rag.io import read_json, read_jsonl, write_json
 from parametric_rag.plan import digest
-from workflow_helpers import ROOT, SNAKEMAKE, copy_workflow, job_counts, plan_of, snakemake, tiny_config, write_config
+from workflow_helpers import (ROOT, SNAKEMAKE, copy_workflow, job_counts, plan_of, rule_texts, snakemake, tiny_config,
+                              write_config)
 
 pytestmark = pytest.mark.workflow
 
@@ -122,10 +123,7 @@ def test_readme_graph_is_the_rulegraph(workflow_copy):
 
 def test_every_rule_has_a_log_and_a_benchmark():
     """Each job's messages go to its log and its time and memory to ``benchmarks/`` (README)."""
-    rules = {}
-    for smk in sorted((ROOT / "rules").glob("*.smk")):
-        for block in re.split(r"^(?=rule |localrule )", smk.read_text(), flags=re.M)[1:]:
-            rules[block.split()[1].rstrip(":")] = block
+    rules = rule_texts(ROOT / "rules")
     assert len(rules) >= 15
     missing = {name for name, block in rules.items() if not re.search(r"^\s+log:\n\s+\"logs/", block, re.M)
                or not re.search(r"^\s+benchmark:\n\s+\"benchmarks/.+\.tsv\"", block, re.M)}

@@ -45,7 +45,8 @@ def display_host(url: str) -> str:
 
 
 def _merged(settings: dict) -> dict[str, Any]:
-    return {**schema_defaults("retrieval", "elasticsearch"), "replicas": REPLICAS, **{key: value for key, value in settings.items() if value is not None}}
+    given = {key: value for key, value in settings.items() if value is not None}
+    return {**schema_defaults("retrieval", "elasticsearch"), "replicas": REPLICAS, **given}
 
 
 def connect(settings: dict) -> Elasticsearch:
